@@ -1,0 +1,211 @@
+"""Turn any picture of a digit into the model's 28x28 input: the one path for every entry point.
+
+The canvas, dropped images, batch files, the CLI and training's augmentation all call
+:func:`to_model_input`, so the model sees at run time exactly what it was trained on.
+
+Two stages:
+
+* :func:`ink_map` turns a grey picture (any polarity, grey or textured paper, uneven light)
+  into white ink on a black, noise-free background, values in [0, 1].
+* :func:`normalize_digit` does MNIST's own normalisation on that ink: drop specks, crop to the
+  ink, even out the stroke width, fit into 20x20 keeping the aspect ratio, and move the centre of
+  mass to the centre of the 28x28 field (MNIST's centre of mass sits at index (14, 14)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from .contract import BOX, SIDE
+
+
+class NoInkError(ValueError):
+    """The picture holds no ink that could be a digit (a blank page, one stray pixel)."""
+
+    def __init__(self, message: str = "no digit found: the image has no ink"):
+        super().__init__(message)
+
+
+# Contrast between paper and ink below which a picture is called blank (fraction of full range).
+MIN_CONTRAST = 0.12
+# Ink components smaller than this fraction of the largest are specks unless they sit by the digit.
+SPECK_FRACTION = 0.10
+# Stroke width, in pixels of the 28x28 field, below which strokes are thickened (MNIST's ~2.5).
+MIN_STROKE = 1.6
+TARGET_STROKE = 2.2
+# MNIST's centre of mass, in array indices of the 28x28 field.
+CENTRE = 14.0
+_EIGHT = np.ones((3, 3), dtype=bool)
+
+
+def as_float_gray(gray: np.ndarray) -> np.ndarray:
+    """A 2-D array of any numeric dtype as float32 in [0, 1] (integers scaled by their range)."""
+    g = np.asarray(gray)
+    if g.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {g.shape}")
+    if g.dtype == bool:
+        return g.astype(np.float32)
+    if np.issubdtype(g.dtype, np.integer):
+        return g.astype(np.float32) / float(np.iinfo(g.dtype).max)
+    g = g.astype(np.float32, copy=False)
+    if g.size and (g.min() < 0.0 or g.max() > 1.0):
+        lo, hi = float(g.min()), float(g.max())
+        g = (g - lo) / (hi - lo) if hi > lo else np.zeros_like(g)
+    return g
+
+
+def _border(g: np.ndarray) -> np.ndarray:
+    return np.concatenate((g[0], g[-1], g[1:-1, 0], g[1:-1, -1]))
+
+
+def _median(a: np.ndarray) -> float:
+    """Median of a 1-D array; np.median's overhead dominates on the small arrays used here."""
+    k = a.size // 2
+    part = np.partition(a, (k - 1, k) if a.size % 2 == 0 and k else k)
+    return float(part[k] if a.size % 2 else (part[k - 1] + part[k]) / 2)
+
+
+def _background_map(g: np.ndarray) -> np.ndarray | float:
+    """Paper level of an ink-bright picture: one number, or a smooth map under uneven lighting.
+
+    A low percentile over a coarse grid of blocks follows shading and gradients but not the
+    strokes, which cover a minority of each block.
+    """
+    h, w = g.shape
+    if min(h, w) < 48:
+        return _median(_border(g))
+    grid = 6
+    bh, bw = h // grid, w // grid
+    blocks = g[: bh * grid, : bw * grid].reshape(grid, bh, grid, bw).transpose(0, 2, 1, 3)
+    levels = np.percentile(blocks.reshape(grid, grid, -1), 25, axis=2).astype(np.float32)
+    if float(levels.max() - levels.min()) < 0.08:
+        return _median(levels.ravel())
+    levels = ndimage.minimum_filter(levels, size=2, mode="nearest")
+    return np.asarray(
+        Image.fromarray(levels, mode="F").resize((w, h), Image.BILINEAR), dtype=np.float32
+    )
+
+
+def _robust_peak(g: np.ndarray) -> float:
+    """Ink level: the brightest value that a pixel shares with a neighbour (ignores hot pixels)."""
+    if g.shape[0] < 2 or g.shape[1] < 2:
+        return float(g.max())
+    m = np.minimum(np.minimum(g[:-1, :-1], g[1:, :-1]), np.minimum(g[:-1, 1:], g[1:, 1:]))
+    return float(m.max())
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """White ink on black in [0, 1], whatever the polarity, paper and lighting of ``gray``.
+
+    Raises :class:`NoInkError` when paper and ink cannot be told apart (a blank picture).
+    """
+    g = as_float_gray(gray)
+    if g.size == 0:
+        raise NoInkError("no digit found: the image is empty")
+    lo, hi = float(g.min()), float(g.max())
+    if hi - lo < MIN_CONTRAST:
+        raise NoInkError()
+    # Paper is what the border mostly shows; if it is the lighter side, the ink is dark.
+    if _median(_border(g)) > (lo + hi) / 2:
+        g = 1.0 - g
+    g = g - _background_map(g)
+    peak = _robust_peak(g)
+    if peak < MIN_CONTRAST:
+        raise NoInkError()
+    g = g / peak
+    # Noise floor from the spread of the paper on the border (texture, scanner grain).
+    border = _border(g)
+    centre = _median(border)
+    mad = _median(np.abs(border - centre))
+    floor = min(max(0.12, centre + 4.0 * 1.4826 * mad), 0.5)
+    g = (g - floor) / (1.0 - floor)
+    np.clip(g, 0.0, 1.0, out=g)
+    return g
+
+
+def _keep_digit_components(ink: np.ndarray) -> np.ndarray:
+    """Zero out specks: small ink components away from the digit's main strokes."""
+    mask = ink > 0.3
+    labels, n = ndimage.label(mask, structure=_EIGHT)
+    if n == 0:
+        raise NoInkError()
+    if n == 1:
+        return ink
+    areas = np.bincount(labels.ravel())[1:]
+    big = areas >= SPECK_FRACTION * areas.max()
+    slices = ndimage.find_objects(labels)
+    # Box around the big components, widened a little: small pieces inside it are digit parts.
+    ys = [s[0] for s, b in zip(slices, big) if b]
+    xs = [s[1] for s, b in zip(slices, big) if b]
+    y0, y1 = min(s.start for s in ys), max(s.stop for s in ys)
+    x0, x1 = min(s.start for s in xs), max(s.stop for s in xs)
+    pad = 0.1 * max(y1 - y0, x1 - x0)
+    keep = np.zeros(n + 1, dtype=bool)
+    for i, (s, b) in enumerate(zip(slices, big), start=1):
+        cy = (s[0].start + s[0].stop) / 2
+        cx = (s[1].start + s[1].stop) / 2
+        keep[i] = b or (y0 - pad <= cy <= y1 + pad and x0 - pad <= cx <= x1 + pad)
+    if keep[1:].all():
+        return ink
+    halo = ndimage.binary_dilation(keep[labels], structure=_EIGHT)
+    return np.where(halo, ink, 0.0).astype(np.float32)
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels: ink area over half the count of its edge pixels."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    inner = ndimage.binary_erosion(mask, structure=_EIGHT, border_value=0)
+    edge = area - int(inner.sum())
+    return 2.0 * area / max(edge, 1)
+
+
+def normalize_digit(ink: np.ndarray) -> np.ndarray:
+    """MNIST normalisation of a white-on-black ink map: a float32 (28, 28) array in [0, 1]."""
+    ink = _keep_digit_components(np.asarray(ink, dtype=np.float32))
+    rows = np.flatnonzero(ink.max(axis=1) > 0.3)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.3)
+    if rows.size == 0:
+        raise NoInkError()
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = crop.shape
+    if h * w < 3 and crop.sum() < 3:
+        raise NoInkError("no digit found: only a speck of ink")
+    scale = BOX / max(h, w)
+    # Thin strokes (a fine pen on a big canvas, 1-pixel scans) are thickened before scaling.
+    width = _stroke_width(crop > 0.3)
+    if width * scale < MIN_STROKE:
+        grow = int(round(TARGET_STROKE / scale - width))
+        if grow >= 1:
+            pad = (grow + 1) // 2
+            crop = ndimage.grey_dilation(np.pad(crop, pad), size=(grow + 1, grow + 1))
+            h, w = crop.shape
+            scale = BOX / max(h, w)
+    nh = max(1, int(round(h * scale)))
+    nw = max(1, int(round(w * scale)))
+    if (nh, nw) != (h, w):
+        resample = Image.BOX if scale < 1 else Image.BILINEAR
+        crop = np.asarray(
+            Image.fromarray(crop, mode="F").resize((nw, nh), resample), dtype=np.float32
+        )
+    top_ink = float(crop.max())
+    if top_ink <= 0:
+        raise NoInkError()
+    crop = np.clip(crop / top_ink, 0.0, 1.0)
+    # Centre of mass to MNIST's centre, by whole pixels as MNIST did, keeping all ink inside.
+    mass = float(crop.sum())
+    cy = float(crop.sum(axis=1) @ np.arange(nh)) / mass
+    cx = float(crop.sum(axis=0) @ np.arange(nw)) / mass
+    top = min(max(int(round(CENTRE - cy)), 0), SIDE - nh)
+    left = min(max(int(round(CENTRE - cx)), 0), SIDE - nw)
+    out = np.zeros((SIDE, SIDE), dtype=np.float32)
+    out[top : top + nh, left : left + nw] = crop
+    return out
+
+
+def to_model_input(gray: np.ndarray) -> np.ndarray:
+    """The single preprocessing path: any grey picture of one digit -> float32 (28, 28)."""
+    return normalize_digit(ink_map(gray))
