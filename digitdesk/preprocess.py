@@ -165,6 +165,11 @@ def _stroke_width(mask: np.ndarray) -> float:
 
 def normalize_digit(ink: np.ndarray) -> np.ndarray:
     """MNIST normalisation of a white-on-black ink map: a float32 (28, 28) array in [0, 1]."""
+    return normalize_digit_with_box(ink)[0]
+
+
+def normalize_digit_with_box(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Like :func:`normalize_digit`, also giving the ink's box (x, y, w, h) in ``ink``'s pixels."""
     ink = _keep_digit_components(np.asarray(ink, dtype=np.float32))
     rows = np.flatnonzero(ink.max(axis=1) > 0.3)
     cols = np.flatnonzero(ink.max(axis=0) > 0.3)
@@ -172,6 +177,7 @@ def normalize_digit(ink: np.ndarray) -> np.ndarray:
         raise NoInkError()
     crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = crop.shape
+    box = (int(cols[0]), int(rows[0]), int(w), int(h))
     if h * w < 3 and crop.sum() < 3:
         raise NoInkError("no digit found: only a speck of ink")
     scale = BOX / max(h, w)
@@ -203,7 +209,7 @@ def normalize_digit(ink: np.ndarray) -> np.ndarray:
     left = min(max(int(round(CENTRE - cx)), 0), SIDE - nw)
     out = np.zeros((SIDE, SIDE), dtype=np.float32)
     out[top : top + nh, left : left + nw] = crop
-    return out
+    return out, box
 
 
 def to_model_input(gray: np.ndarray) -> np.ndarray:

@@ -1,0 +1,182 @@
+"""Open whatever scanners and people produce, as grey pages; say in plain words what went wrong.
+
+Every picture becomes one or more :class:`Page` (a multi-page TIFF gives one per page, a GIF its
+first frame). Anything that cannot be read raises :class:`LoadError` with a message meant for a
+person; callers turn it into an ``error`` result and carry on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from .preprocess import as_float_gray
+
+# Extensions picked up when a folder is scanned (files named on the command line are always tried).
+IMAGE_EXTENSIONS = frozenset(
+    ".png .jpg .jpeg .jpe .jfif .tif .tiff .bmp .dib .gif .webp .pbm .pgm .ppm .pnm".split()
+)
+# Refuse bigger pictures before decoding them: 100 megapixels is an A3 page at 600 dpi.
+MAX_PIXELS = 100_000_000
+# Pillow's own bomb check would fire on our limit's neighbours; ours comes first and is clearer.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class LoadError(Exception):
+    """A file that cannot be read as a picture; ``str()`` is a message for a person."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One grey picture: ``gray`` is float32 in [0, 1], as the paper looks (not yet ink-mapped)."""
+
+    page: int  # 1-based
+    gray: np.ndarray
+
+
+def has_image_extension(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def image_to_gray(image: Image.Image) -> np.ndarray:
+    """A decoded Pillow picture in any mode as float32 grey in [0, 1].
+
+    Transparent areas are paper: they are filled with whatever contrasts with the opaque
+    strokes, so black ink on transparency and white ink on transparency both read.
+    """
+    mode = image.mode
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        mode = image.mode
+    elif mode == "1":
+        return np.asarray(image, dtype=np.float32)
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(image, dtype=np.uint16).astype(np.float32) / 65535.0
+    if mode == "I":
+        a = np.asarray(image, dtype=np.int64)
+        top = 65535.0 if a.max(initial=0) > 255 else 255.0
+        return np.clip(a.astype(np.float32) / top, 0.0, 1.0)
+    if mode == "F":
+        return as_float_gray(np.asarray(image, dtype=np.float32))
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+        gray = np.asarray(rgba.convert("L"), dtype=np.float32) / 255.0
+        if alpha.min() > 0.98:
+            return gray
+        opaque = alpha > 0.5
+        ink_is_dark = not opaque.any() or float(gray[opaque].mean()) < 0.5
+        paper = 1.0 if ink_is_dark else 0.0
+        return gray * alpha + paper * (1.0 - alpha)
+    if mode != "L":
+        image = image.convert("L")  # RGB, CMYK, YCbCr, LAB, HSV
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def _describe_os_error(path: Path, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        if os.path.islink(path):
+            return "broken link: the file it points to does not exist"
+        return "file not found"
+    if isinstance(exc, PermissionError) or exc.errno == errno.EACCES:
+        return "permission denied: the file cannot be read"
+    if isinstance(exc, IsADirectoryError) or exc.errno == errno.EISDIR:
+        return "is a folder, not an image"
+    return f"cannot read the file ({exc.strerror or exc})"
+
+
+def _frames(image: Image.Image) -> Iterator[Image.Image]:
+    """Pages worth reading: every TIFF page, only the first frame of animations."""
+    if image.format in ("TIFF", "MPO") or getattr(image, "format", None) == "TIFF":
+        yield from ImageSequence.Iterator(image)
+    else:
+        yield image
+
+
+def open_pages(path: str | os.PathLike) -> Iterator[Page]:
+    """Yield the grey pages of one file; raise :class:`LoadError` for anything unreadable.
+
+    A multi-page TIFF whose later page is damaged still yields the earlier pages first.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise LoadError("is a folder, not an image")
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(_describe_os_error(path, exc)) from None
+    if size == 0:
+        raise LoadError("file is empty (0 bytes)")
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise LoadError(_describe_os_error(path, exc)) from None
+    with handle:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                image = Image.open(handle)
+        except UnidentifiedImageError:
+            raise LoadError("not an image, or an image format digitdesk cannot read") from None
+        except Image.DecompressionBombError:
+            raise LoadError(f"image is too large (over {MAX_PIXELS:,} pixels)") from None
+        except Exception as exc:  # hostile headers can raise anything from a plugin
+            raise LoadError(f"cannot read the image ({exc})") from None
+        with image:
+            yield from _decode_frames(image)
+
+
+def _decode_frames(image: Image.Image) -> Iterator[Page]:
+    number = 0
+    frames = _frames(image)
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = next(frames)
+                number += 1
+                w, h = frame.size
+                if w * h > MAX_PIXELS:
+                    raise LoadError(
+                        f"image is too large ({w:,}x{h:,} pixels; the limit is {MAX_PIXELS:,})"
+                    )
+                if w == 0 or h == 0:
+                    raise LoadError("image has no pixels")
+                frame.load()
+                if number == 1 and image.format != "TIFF":
+                    frame = ImageOps.exif_transpose(frame)
+                gray = image_to_gray(frame)
+        except StopIteration:
+            return
+        except LoadError:
+            raise
+        except Image.DecompressionBombError:
+            raise LoadError(f"image is too large (over {MAX_PIXELS:,} pixels)") from None
+        except (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError) as exc:
+            text = str(exc)
+            if "truncated" in text or isinstance(exc, EOFError):
+                message = "file is damaged or incomplete (image data is truncated)"
+            else:
+                message = f"file is damaged and cannot be decoded ({text or type(exc).__name__})"
+            if number > 1:
+                message = f"page {number}: {message}"
+            raise LoadError(message) from None
+        except MemoryError:
+            raise LoadError("not enough memory to decode this image") from None
+        except Exception as exc:  # a decoder bug on hostile bytes must not end a batch
+            raise LoadError(f"file cannot be decoded ({type(exc).__name__}: {exc})") from None
+        yield Page(number, gray)
+
+
+def load_gray(path: str | os.PathLike) -> np.ndarray:
+    """The first page of a file as grey float32 (for single pictures: drops, pastes, samples)."""
+    for page in open_pages(path):
+        return page.gray
+    raise LoadError("the file holds no pages")

@@ -1,0 +1,105 @@
+"""The shipped digit model on onnxruntime: one session, created once, warmed up, shared.
+
+onnxruntime's ``InferenceSession.run`` is thread-safe, so the GUI's workers and the batch
+pipeline all call the same :class:`DigitModel`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, NUM_CLASSES, OUTPUT_NAME, SIDE
+from .resources_path import resource_path
+
+# Used only when the model card does not carry a threshold chosen on validation data.
+FALLBACK_REVIEW_THRESHOLD = 0.90
+
+
+class ModelError(RuntimeError):
+    """The model file is missing, unreadable or does not honour the contract."""
+
+
+def default_model_path() -> Path:
+    return resource_path("model", MODEL_FILE)
+
+
+class DigitModel:
+    """Runs the digit CNN: float32 [N, 28, 28] (or [N, 28, 28, 1]) in, probabilities [N, 10] out."""
+
+    BATCH = 256
+
+    def __init__(self, path: str | Path | None = None, threads: int = 0):
+        import onnxruntime as ort  # deferred: importing it costs ~0.2 s of start-up
+
+        self.path = Path(path) if path else default_model_path()
+        if not self.path.is_file():
+            raise ModelError(f"model file not found: {self.path}")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise ModelError(f"cannot load the model {self.path.name}: {exc}") from None
+        self._check_contract()
+        self.card = load_card(self.path.parent)
+        self.review_threshold = float(
+            self.card.get("review_threshold", FALLBACK_REVIEW_THRESHOLD)
+        )
+        self.predict(np.zeros((1, SIDE, SIDE), dtype=np.float32))  # warm-up
+
+    def _check_contract(self) -> None:
+        inputs = {i.name: i for i in self._session.get_inputs()}
+        outputs = {o.name: o for o in self._session.get_outputs()}
+        if INPUT_NAME not in inputs or OUTPUT_NAME not in outputs:
+            raise ModelError(
+                f"model must have input '{INPUT_NAME}' and output '{OUTPUT_NAME}', "
+                f"has {sorted(inputs)} -> {sorted(outputs)}"
+            )
+        shape = inputs[INPUT_NAME].shape
+        if len(shape) != 4 or list(shape[1:]) != [SIDE, SIDE, 1]:
+            raise ModelError(f"model input must be [N,{SIDE},{SIDE},1], is {shape}")
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities [N, 10] for preprocessed images (see :mod:`digitdesk.preprocess`)."""
+        x = np.asarray(images, dtype=np.float32)
+        if x.ndim == 2:
+            x = x[None]
+        x = x.reshape(len(x), SIDE, SIDE, 1)
+        if len(x) == 0:
+            return np.zeros((0, NUM_CLASSES), dtype=np.float32)
+        parts = [
+            self._session.run([OUTPUT_NAME], {INPUT_NAME: x[i : i + self.BATCH]})[0]
+            for i in range(0, len(x), self.BATCH)
+        ]
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def load_card(folder: str | Path) -> dict:
+    """The model card next to the model, or an empty dict if there is none or it is unreadable."""
+    try:
+        return json.loads((Path(folder) / MODEL_CARD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> DigitModel:
+    return DigitModel(path or None)
+
+
+def shared_model(path: str | Path | None = None) -> DigitModel:
+    """The process-wide model for ``path`` (default: the shipped one), loaded on first use."""
+    with _lock:
+        return _cached(str(path) if path else "")

@@ -1,0 +1,72 @@
+"""From a grey picture (a page, a field, a drawing) to a :class:`Reading`: the core's front door.
+
+Modes: ``digit`` reads the picture as one digit; ``number`` reads a string of digits (see
+:mod:`digitdesk.numbers`); ``auto`` looks at the ink and picks one of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .model import DigitModel
+from .preprocess import NoInkError, ink_map, normalize_digit_with_box
+from .results import Box
+
+MODES = ("auto", "digit", "number")
+
+
+@dataclass
+class Reading:
+    """What the core read in one picture; boxes are in the picture's pixels."""
+
+    text: str
+    confidence: float
+    mode: str                                       # the mode actually used: digit or number
+    probabilities: Optional[np.ndarray] = None      # [10], digit mode only
+    digit_confidences: tuple[float, ...] = ()
+    boxes: tuple[Box, ...] = ()
+    inputs: list[np.ndarray] = field(default_factory=list)  # the 28x28 images the model saw
+
+
+def digit_input(gray: np.ndarray) -> tuple[np.ndarray, Box]:
+    """The model input for one digit and where its ink is; raises NoInkError on a blank picture."""
+    image, (x, y, w, h) = normalize_digit_with_box(ink_map(gray))
+    return image, Box(x, y, w, h)
+
+
+def readings_from_inputs(
+    images: Sequence[np.ndarray], boxes: Sequence[Box], model: DigitModel
+) -> list[Reading]:
+    """Single-digit readings for already preprocessed inputs, run as one batch."""
+    if not len(images):
+        return []
+    probs = model.predict(np.stack(images))
+    out = []
+    for image, box, p in zip(images, boxes, probs):
+        k = int(np.argmax(p))
+        out.append(Reading(str(k), float(p[k]), "digit", p, (float(p[k]),), (box,), [image]))
+    return out
+
+
+def read_digit(gray: np.ndarray, model: DigitModel) -> Reading:
+    image, box = digit_input(gray)
+    return readings_from_inputs([image], [box], model)[0]
+
+
+def read(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Reading:
+    """Read one picture in ``mode``; raises NoInkError when there is nothing to read."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "digit":
+        return read_digit(gray, model)
+    from . import numbers  # number reading: segmentation and cut hypotheses
+
+    if mode == "number":
+        return numbers.read_number(gray, model)
+    return numbers.read_auto(gray, model)
+
+
+__all__ = ["MODES", "NoInkError", "Reading", "digit_input", "read", "read_digit", "readings_from_inputs"]

@@ -1,0 +1,1 @@
+"""Shipped data: the model and its card, icons, the desktop entry. Installed as digitdesk.resources."""
