@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,11 +108,14 @@ def open_pages(path: str | os.PathLike) -> Iterator[Page]:
     """
     path = Path(path)
     try:
-        if path.is_dir():
-            raise LoadError("is a folder, not an image")
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise LoadError(_describe_os_error(path, exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise LoadError("is a folder, not an image")
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError("not a regular file (a device, pipe or socket)")
+    size = info.st_size
     if size == 0:
         raise LoadError("file is empty (0 bytes)")
     try:

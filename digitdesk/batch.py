@@ -1,0 +1,218 @@
+"""The streaming batch pipeline shared by the CLI and the GUI's Batch workspace.
+
+Files are walked lazily, cut into small chunks and read by a pool of worker processes (decoding
+and preprocessing are Python and image work, so they scale by process, not thread). Each worker
+holds its own single-threaded model session. At most a few chunks are in flight, so memory does
+not grow with the folder. :func:`run_batch` is a generator: it yields results in input order,
+reports progress through a callback and stops early, keeping what is done, when ``cancel`` is set.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Optional, Sequence
+
+from .fields import Field
+from .model import DigitModel, shared_model
+from .page_reading import ReadSettings, read_sources
+from .results import Result
+from .sources import Source, count_sources, iter_sources
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    mode: str = "auto"
+    fields: tuple[Field, ...] = ()
+    recursive: bool = False
+    review_below: Optional[float] = None   # None: the model card's threshold
+    workers: Optional[int] = None          # None: one per core; 1: in this process
+    model_path: Optional[str] = None       # None: the shipped model
+
+    @property
+    def settings(self) -> ReadSettings:
+        return ReadSettings(self.mode, tuple(self.fields), self.review_below)
+
+
+@dataclass(frozen=True)
+class Progress:
+    files_done: int
+    files_total: int
+    results: int
+    elapsed: float
+
+    @property
+    def eta(self) -> Optional[float]:
+        """Seconds left at the pace so far; None until there is a pace to go by."""
+        if self.files_done == 0 or self.elapsed <= 0:
+            return None
+        return self.elapsed / self.files_done * max(self.files_total - self.files_done, 0)
+
+    @property
+    def rate(self) -> float:
+        return self.files_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+# --- worker side -------------------------------------------------------------------------------
+
+_worker_model: Optional[DigitModel] = None
+
+
+def _init_worker(model_path: Optional[str]) -> None:
+    global _worker_model
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker_model = DigitModel(model_path, threads=1)
+
+
+def _work(chunk: Sequence[Source], settings: ReadSettings) -> list[Result]:
+    return read_sources(chunk, settings, _worker_model)
+
+
+# --- parent side -------------------------------------------------------------------------------
+
+
+def _chunk_size(options: BatchOptions) -> int:
+    # Small single-digit images: big chunks amortise the round trip; pages with fields are heavy.
+    return 64 if options.mode == "digit" and not options.fields else 6
+
+
+def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
+    while True:
+        chunk = list(islice(sources, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _context():
+    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["digitdesk.batch"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _executor(workers: int, options: BatchOptions) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(options.model_path,)
+    )
+
+
+class _Pool:
+    """A process pool that replaces itself when a worker dies (a decoder crash on a hostile file)."""
+
+    def __init__(self, workers: int, options: BatchOptions):
+        self.workers, self.options = workers, options
+        self.executor = _executor(workers, options)
+
+    def _renew(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = _executor(self.workers, self.options)
+
+    def submit(self, chunk: list[Source]) -> Future:
+        try:
+            return self.executor.submit(_work, chunk, self.options.settings)
+        except BrokenProcessPool:
+            self._renew()
+            return self.executor.submit(_work, chunk, self.options.settings)
+
+    def collect(self, chunk: list[Source], future: Future) -> list[Result]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            if getattr(self.executor, "_broken", False):
+                self._renew()
+            return self._recover(chunk)
+
+    def _recover(self, chunk: list[Source]) -> list[Result]:
+        """Re-read a chunk whose worker died, one file per fresh process, to find the culprit."""
+        results = []
+        for src in chunk:
+            with _executor(1, self.options) as single:
+                try:
+                    results.extend(single.submit(_work, [src], self.options.settings).result())
+                except BrokenProcessPool:
+                    message = "the image decoder crashed on this file"
+                    results.append(Result.failure(src.display, message, path=src.path))
+        return results
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run_batch(
+    paths: Iterable[str | os.PathLike],
+    options: BatchOptions = BatchOptions(),
+    progress: Optional[Callable[[Progress], None]] = None,
+    cancel: Optional[threading.Event] = None,
+) -> Iterator[Result]:
+    """Yield a :class:`Result` per (file, page, field) under ``paths``, in order.
+
+    ``progress`` is called after each chunk (from the thread iterating this generator).
+    Setting ``cancel`` stops the batch soon after: results already read are still yielded.
+    """
+    paths = [os.fspath(p) for p in paths]
+    started = time.perf_counter()
+    total = count_sources(paths, options.recursive)
+    done = produced = 0
+    workers = options.workers or os.cpu_count() or 1
+    chunks = _chunks(iter_sources(paths, options.recursive), _chunk_size(options))
+
+    def cancelled() -> bool:
+        return cancel is not None and cancel.is_set()
+
+    def report() -> None:
+        if progress is not None:
+            progress(Progress(done, total, produced, time.perf_counter() - started))
+
+    report()
+    if workers <= 1 or total <= _chunk_size(options):
+        model = shared_model(options.model_path)
+        for chunk in chunks:
+            if cancelled():
+                return
+            for r in read_sources(chunk, options.settings, model):
+                produced += 1
+                yield r
+            done += len(chunk)
+            report()
+        return
+
+    pool = _Pool(workers, options)
+    inflight: deque[tuple[list[Source], Future]] = deque()
+    window = 2 * workers + 1
+    try:
+        for chunk in chunks:
+            if cancelled():
+                break
+            inflight.append((chunk, pool.submit(chunk)))
+            while inflight and (len(inflight) >= window or inflight[0][1].done()):
+                chunk_done, future = inflight.popleft()
+                for r in pool.collect(chunk_done, future):
+                    produced += 1
+                    yield r
+                done += len(chunk_done)
+                report()
+                if cancelled():
+                    break
+        while inflight:
+            chunk_done, future = inflight.popleft()
+            if cancelled() and not future.done():
+                future.cancel()
+                continue
+            for r in pool.collect(chunk_done, future):
+                produced += 1
+                yield r
+            done += len(chunk_done)
+            report()
+    finally:
+        pool.shutdown()

@@ -1,0 +1,119 @@
+"""The CSV format, defined once: the CLI and the GUI's Export both write through here.
+
+Columns: ``file,page,field,prediction,confidence,status,error`` first, then ``p0``..``p9``
+(single-digit readings), ``digit_confidences`` (``;``-separated, one per digit of a number) and
+``original`` (the model's reading when a person corrected it). UTF-8, RFC 4180 quoting, CRLF
+line ends. Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or CR) get a leading ``'`` (OWASP's advice): file names are user input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable
+
+from .results import Result
+
+CSV_COLUMNS = (
+    ["file", "page", "field", "prediction", "confidence", "status", "error"]
+    + [f"p{k}" for k in range(10)]
+    + ["digit_confidences", "original"]
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """Make a text cell inert in spreadsheets (OWASP CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def printable(text: str) -> str:
+    """Text safe to encode as UTF-8: undecodable file-name bytes become \\xNN escapes."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def result_row(r: Result) -> list[str]:
+    probs = [""] * 10 if r.probabilities is None else [f"{float(p):.4f}" for p in r.probabilities]
+    text = [printable(r.file), str(r.page), printable(r.field), printable(r.prediction)]
+    conf = f"{r.confidence:.4f}" if r.status != "error" else ""
+    row = text + [conf, r.status, printable(r.error)] + probs
+    row.append(";".join(f"{c:.4f}" for c in r.digit_confidences) if len(r.digit_confidences) > 1 else "")
+    row.append(printable(r.original))
+    return [neutralise(c) for c in row]
+
+
+class CsvWriter:
+    """Streams rows to a temporary file next to ``path`` and renames it into place on close.
+
+    Until :meth:`commit`, ``path`` is untouched: an interrupted export never leaves half a file.
+    ``path=None`` writes straight to ``stream`` (stdout) instead.
+    """
+
+    def __init__(self, path: str | os.PathLike | None, stream: IO[str] | None = None):
+        self.path = Path(path) if path is not None else None
+        self._tmp = None
+        if self.path is not None:
+            folder = self.path.parent if str(self.path.parent) else Path(".")
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        else:
+            self._file = stream if stream is not None else io.StringIO()
+        self._csv = csv.writer(self._file, lineterminator="\r\n")
+        self._csv.writerow(CSV_COLUMNS)
+        self.rows = 0
+
+    def write(self, result: Result) -> None:
+        self._csv.writerow(result_row(result))
+        self.rows += 1
+
+    def write_all(self, results: Iterable[Result]) -> None:
+        for r in results:
+            self.write(r)
+
+    def commit(self) -> None:
+        self._file.flush()
+        if self._tmp is None:
+            return
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._tmp is not None:
+            self._file.close()
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+    def __enter__(self) -> "CsvWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_csv(results: Iterable[Result], path: str | os.PathLike) -> int:
+    """Write every result to ``path`` atomically; returns the number of rows."""
+    with CsvWriter(path) as out:
+        out.write_all(results)
+    return out.rows
+
+
+def read_csv(path: str | os.PathLike) -> list[dict[str, str]]:
+    """Rows of a digitdesk CSV as dicts (for tests, and for reloading an export)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))

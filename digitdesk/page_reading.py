@@ -1,0 +1,113 @@
+"""Read a handful of files into :class:`Result` rows: the unit of work of every batch.
+
+One call reads whole files (every page, every field) so that all single-digit inputs of the
+chunk go to the model as one batch: per-image model calls would cost more than the decoding.
+Nothing in here raises for bad input; every failure becomes an ``error`` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .fields import Field
+from .loading import LoadError, open_pages
+from .model import DigitModel
+from .preprocess import NoInkError
+from .recognize import Reading, digit_input, read
+from .results import ERROR, Box, Result, status_for
+from .sources import Source
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    mode: str = "auto"
+    fields: tuple[Field, ...] = ()
+    review_below: float | None = None  # None: the model's threshold, chosen on validation data
+
+
+def field_region(gray: np.ndarray, field: Field) -> tuple[np.ndarray, tuple[int, int]]:
+    """The part of the page that holds ``field``, and its top-left corner in page pixels."""
+    try:
+        from .field_locate import field_region as locate
+    except ImportError:
+        h, w = gray.shape
+        x, y, fw, fh = field.pixels(w, h)
+        return gray[y : y + fh, x : x + fw], (x, y)
+    return locate(gray, field)
+
+
+def _offset(boxes: Sequence[Box], origin: tuple[int, int]) -> tuple[Box, ...]:
+    ox, oy = origin
+    return tuple(Box(b.x + ox, b.y + oy, b.w, b.h) for b in boxes)
+
+
+def _no_ink_message(field: str) -> str:
+    return f"no digit found in field '{field}'" if field else "no digit found: the image has no ink"
+
+
+def _fill(result: Result, reading: Reading, origin: tuple[int, int], threshold: float) -> None:
+    result.prediction = reading.text
+    result.confidence = reading.confidence
+    result.probabilities = reading.probabilities
+    result.digit_confidences = reading.digit_confidences
+    result.boxes = _offset(reading.boxes, origin)
+    result.status = status_for(reading.confidence, threshold)
+    if not reading.text:
+        result.status = ERROR
+        result.error = "no digits could be read"
+
+
+def read_sources(sources: Sequence[Source], settings: ReadSettings, model: DigitModel) -> list[Result]:
+    """Rows for every page and field of ``sources``, in order."""
+    threshold = model.review_threshold if settings.review_below is None else settings.review_below
+    results: list[Result] = []
+    pending: list[tuple[Result, np.ndarray, Box, tuple[int, int]]] = []  # digit inputs to batch
+
+    def read_region(row: Result, region: np.ndarray, mode: str, origin: tuple[int, int]) -> None:
+        try:
+            if mode == "digit":
+                image, box = digit_input(region)
+                pending.append((row, image, box, origin))
+            else:
+                _fill(row, read(region, model, mode), origin, threshold)
+        except NoInkError:
+            row.status, row.error = ERROR, _no_ink_message(row.field)
+        except Exception as exc:  # a reading bug must cost one row, not the batch
+            row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"
+        results.append(row)
+
+    for src in sources:
+        if src.error:
+            results.append(Result.failure(src.display, src.error, path=src.path))
+            continue
+        page_no = 0
+        try:
+            for page in open_pages(src.path):
+                page_no = page.page
+                if not settings.fields:
+                    row = Result(file=src.display, page=page.page, path=src.path)
+                    read_region(row, page.gray, settings.mode, (0, 0))
+                    continue
+                for field in settings.fields:
+                    row = Result(file=src.display, page=page.page, field=field.name, path=src.path)
+                    try:
+                        region, origin = field_region(page.gray, field)
+                    except NoInkError:
+                        row.status, row.error = ERROR, _no_ink_message(field.name)
+                        results.append(row)
+                        continue
+                    mode = field.mode if field.mode != "auto" else settings.mode
+                    read_region(row, region, mode, origin)
+        except LoadError as exc:
+            results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
+
+    if pending:
+        probs = model.predict(np.stack([p[1] for p in pending]))
+        for (row, image, box, origin), p in zip(pending, probs):
+            k = int(np.argmax(p))
+            reading = Reading(str(k), float(p[k]), "digit", p, (float(p[k]),), (box,), [image])
+            _fill(row, reading, origin, threshold)
+    return results

@@ -1,0 +1,62 @@
+"""Which files a batch reads: a streaming walk over the paths a user gave, in a stable order.
+
+Files named explicitly are always tried, whatever their extension (the content decides the
+format). Inside folders only image extensions are picked up, case-insensitively. Things that
+look like images but cannot be (a folder named ``scan.png``, an unreadable subfolder) become
+sources carrying an error, so they show up as error rows instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .loading import has_image_extension
+
+
+@dataclass(frozen=True)
+class Source:
+    display: str      # as reported: relative to the folder argument it was found under
+    path: str         # as opened
+    error: str = ""   # known before opening it: the file becomes an error row
+
+
+def _walk(folder: str, prefix: str, recursive: bool, seen: set) -> Iterator[Source]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        yield Source(prefix.rstrip("/") or folder, folder, f"folder cannot be read: {reason}")
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        shown = prefix + name
+        if os.path.isdir(path):
+            if recursive:
+                real = os.path.realpath(path)
+                if real in seen:  # a symlink loop, or the same folder linked twice
+                    continue
+                seen.add(real)
+                yield from _walk(path, shown + "/", recursive, seen)
+            elif has_image_extension(name):
+                yield Source(shown, path, "is a folder, not an image (use --recursive to read inside it)")
+        elif has_image_extension(name):
+            yield Source(shown, path)
+
+
+def iter_sources(paths: Iterable[str | os.PathLike], recursive: bool = False) -> Iterator[Source]:
+    """Every file to read under ``paths``, one at a time (a folder is never listed twice)."""
+    for arg in paths:
+        arg = os.fspath(arg)
+        if os.path.isdir(arg):
+            yield from _walk(arg, "", recursive, {os.path.realpath(arg)})
+        elif os.path.lexists(arg):
+            yield Source(arg, arg)
+        else:
+            yield Source(arg, arg, "file not found")
+
+
+def count_sources(paths: Iterable[str | os.PathLike], recursive: bool = False) -> int:
+    """How many sources :func:`iter_sources` will give, for progress and ETA."""
+    return sum(1 for _ in iter_sources(paths, recursive))
