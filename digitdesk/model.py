@@ -7,6 +7,7 @@ pipeline all call the same :class:`DigitModel`.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,9 @@ class ModelError(RuntimeError):
 
 
 def default_model_path() -> Path:
-    return resource_path("model", MODEL_FILE)
+    """The shipped model, unless ``DIGITDESK_MODEL`` names another ONNX file."""
+    override = os.environ.get("DIGITDESK_MODEL")
+    return Path(override) if override else resource_path("model", MODEL_FILE)
 
 
 class DigitModel:

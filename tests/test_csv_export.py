@@ -1,0 +1,85 @@
+"""The CSV format: exact columns, RFC 4180 quoting, formula injection neutralised, atomic."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from digitdesk.csv_export import CSV_COLUMNS, CsvWriter, read_csv, write_csv
+from digitdesk.results import Result
+
+
+def test_columns_start_exactly_as_documented():
+    assert CSV_COLUMNS[:7] == ["file", "page", "field", "prediction", "confidence", "status", "error"]
+    assert CSV_COLUMNS[7:17] == [f"p{k}" for k in range(10)]
+
+
+def test_rows_round_trip_with_quoting_and_unicode(tmp_path):
+    probs = np.eye(10, dtype=np.float32)[7]
+    rows = [
+        Result("a, \"quoted\"\nname.png", 1, "", "7", 0.99, "ok", probabilities=probs),
+        Result("çek №1.tif", 2, "amount", "1250", 0.8, "review", digit_confidences=(0.9, 0.95, 0.9, 0.99)),
+        Result.failure("broken.png", "file is empty (0 bytes)"),
+    ]
+    out = tmp_path / "r.csv"
+    assert write_csv(rows, out) == 3
+    raw = out.read_bytes()
+    assert raw.startswith(b"file,page,field,prediction,confidence,status,error,p0")
+    assert b"\r\n" in raw
+    got = read_csv(out)
+    assert got[0]["file"] == "a, \"quoted\"\nname.png" and got[0]["p7"] == "1.0000" and got[0]["p0"] == "0.0000"
+    assert got[1]["file"] == "çek №1.tif" and got[1]["page"] == "2" and got[1]["field"] == "amount"
+    assert got[1]["digit_confidences"] == "0.9000;0.9500;0.9000;0.9900" and got[1]["p0"] == ""
+    assert got[2]["status"] == "error" and got[2]["error"] == "file is empty (0 bytes)"
+    assert got[2]["confidence"] == ""
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_injection_is_neutralised(tmp_path, start):
+    out = tmp_path / "r.csv"
+    write_csv([Result(f"{start}HYPERLINK(1).png", 1, f"{start}f", "3", 0.9, "ok")], out)
+    row = read_csv(out)[0]
+    assert row["file"] == f"'{start}HYPERLINK(1).png" and row["field"] == f"'{start}f"
+
+
+def test_undecodable_file_names_are_escaped(tmp_path):
+    name = os.fsdecode(b"bad\xffname.png")
+    out = tmp_path / "r.csv"
+    write_csv([Result(name, 1, "", "1", 0.9, "ok")], out)
+    assert read_csv(out)[0]["file"] == "bad\\xffname.png"
+
+
+def test_corrected_rows_keep_the_model_reading(tmp_path):
+    r = Result("x.png", 1, "", "7", 0.6, "review").corrected("1")
+    out = tmp_path / "r.csv"
+    write_csv([r], out)
+    row = read_csv(out)[0]
+    assert (row["prediction"], row["status"], row["original"]) == ("1", "corrected", "7")
+
+
+def test_interrupted_export_leaves_old_file_and_no_temp(tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("previous export\n")
+
+    def rows():
+        yield Result("a.png", 1, "", "1", 0.9, "ok")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_csv(rows(), out)
+    assert out.read_text() == "previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+def test_stream_writer_for_stdout():
+    import io
+
+    buf = io.StringIO()
+    w = CsvWriter(None, buf)
+    w.write(Result("a.png", 1, "", "4", 0.97, "ok"))
+    w.commit()
+    rows = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert rows[0][:7] == CSV_COLUMNS[:7] and rows[1][:6] == ["a.png", "1", "", "4", "0.9700", "ok"]
