@@ -30,6 +30,10 @@ MAX_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
+# Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
+_EXIF_ROTATED = frozenset({"JPEG", "MPO", "WEBP", "HEIF"})
+
+
 class LoadError(Exception):
     """A file that cannot be read as a picture; ``str()`` is a message for a person."""
 
@@ -154,7 +158,7 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
                 if w == 0 or h == 0:
                     raise LoadError("image has no pixels")
                 frame.load()
-                if number == 1 and image.format != "TIFF":
+                if number == 1 and image.format in _EXIF_ROTATED:
                     frame = ImageOps.exif_transpose(frame)
                 gray = image_to_gray(frame)
         except StopIteration:

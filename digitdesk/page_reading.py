@@ -15,10 +15,13 @@ import numpy as np
 from .fields import Field
 from .loading import LoadError, open_pages
 from .model import DigitModel
-from .preprocess import NoInkError
-from .recognize import Reading, digit_input, read
+from .preprocess import NoInkError, digit_inputs_with_boxes
+from .recognize import Reading, read
 from .results import ERROR, Box, Result, status_for
 from .sources import Source
+
+
+_DEFER_PIXELS = 128 * 128
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,24 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
     results: list[Result] = []
     pending: list[tuple[Result, np.ndarray, Box, tuple[int, int]]] = []  # digit inputs to batch
 
+    deferred: list[tuple[Result, np.ndarray, tuple[int, int]]] = []  # small digit pictures
+
+    def digit_inputs(items: list[tuple[Result, np.ndarray, tuple[int, int]]]) -> None:
+        for (row, _, origin), made in zip(items, digit_inputs_with_boxes([it[1] for it in items])):
+            if isinstance(made, NoInkError):
+                row.status, row.error = ERROR, _no_ink_message(row.field)
+            else:
+                pending.append((row, made[0], Box(*made[1]), origin))
+
     def read_region(row: Result, region: np.ndarray, mode: str, origin: tuple[int, int]) -> None:
         try:
             if mode == "digit":
-                image, box = digit_input(region)
-                pending.append((row, image, box, origin))
+                # Small pictures are preprocessed a stack at a time at the end of the chunk;
+                # big ones now, so the chunk never holds many full pages.
+                if region.size <= _DEFER_PIXELS:
+                    deferred.append((row, region, origin))
+                else:
+                    digit_inputs([(row, region, origin)])
             else:
                 _fill(row, read(region, model, mode), origin, threshold)
         except NoInkError:
@@ -104,6 +120,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
         except LoadError as exc:
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
+    digit_inputs(deferred)
     if pending:
         probs = model.predict(np.stack([p[1] for p in pending]))
         for (row, image, box, origin), p in zip(pending, probs):

@@ -128,3 +128,32 @@ def test_ink_map_is_white_on_black():
 def test_rejects_non_2d():
     with pytest.raises(ValueError):
         to_model_input(np.zeros((28, 28, 3), np.uint8))
+
+
+def test_stacked_path_is_the_single_path_bit_for_bit(digits):
+    """Batches preprocess small pictures a stack at a time; it must change nothing."""
+    from digitdesk.preprocess import digit_inputs_with_boxes, normalize_digit_with_box
+
+    rng = np.random.default_rng(3)
+    raw = list(digits[0])
+    pictures = raw + [255 - a for a in raw[:10]]
+    pictures += [np.clip(190.0 - a * 0.5 + rng.normal(0, 8, a.shape), 0, 255).astype(np.uint8) for a in raw[:10]]
+    specked = [a.copy() for a in raw[:10]]
+    for a in specked:
+        a[0, 0] = a[27, 27] = 255
+    pictures += specked + [np.zeros((28, 28), np.uint8), rng.integers(0, 255, (28, 28)).astype(np.uint8)]
+    pictures += [np.asarray(Image.fromarray(a).resize((16, 16), Image.BOX)) for a in raw[:10]]
+    pictures += [np.asarray(Image.fromarray(a).resize((90, 90))) for a in raw[:3]]
+
+    def single(p):
+        try:
+            return normalize_digit_with_box(ink_map(p))
+        except NoInkError as exc:
+            return exc
+
+    for p, got in zip(pictures, digit_inputs_with_boxes(pictures)):
+        want = single(p)
+        if isinstance(want, NoInkError):
+            assert isinstance(got, NoInkError)
+        else:
+            assert np.array_equal(want[0], got[0]) and want[1] == got[1]
