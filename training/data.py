@@ -162,13 +162,13 @@ def split_validation(x: np.ndarray, y: np.ndarray, val_size: int, seed: int):
         raise DataError(f"--val-size must be between 1 and {len(x) - 1}, got {val_size}")
     rng = np.random.default_rng([seed, 1])
     order = rng.permutation(len(x))
-    # Stratify: take the same share of each class so validation mirrors the training mix.
-    val_idx = []
-    for c in range(10):
-        members = order[y[order] == c]
-        take = int(round(val_size * len(members) / len(x)))
-        val_idx.append(members[:take])
-    val_idx = np.concatenate(val_idx)
+    # Stratify: each class gives its share (largest remainders settle the rounding), so the
+    # split mirrors the training mix and holds exactly val_size images.
+    counts = np.bincount(y, minlength=10)
+    share = val_size * counts / len(x)
+    take = np.floor(share).astype(int)
+    take[np.argsort(-(share - take), kind="stable")[: val_size - take.sum()]] += 1
+    val_idx = np.concatenate([order[y[order] == c][: take[c]] for c in range(10)])
     mask = np.zeros(len(x), dtype=bool)
     mask[val_idx] = True
     return x[~mask], y[~mask], x[mask], y[mask]

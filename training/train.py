@@ -103,9 +103,10 @@ def main(argv=None) -> dict:
     with EpochFeed(x_tr, y_tr, seed=args.seed, workers=args.workers) as feed:
         feed.prefetch(0)
         t0 = time.perf_counter()
-        xv, ok_val = feed.preprocess(x_val)
-        xt, ok_test = feed.preprocess(x_te)
-        xu, ok_usps = feed.preprocess(usps[0]) if usps else (None, None)
+        # In this process, while the workers build the first augmented epoch.
+        xv, ok_val = augment.preprocess(x_val)
+        xt, ok_test = augment.preprocess(x_te)
+        xu, ok_usps = augment.preprocess(usps[0]) if usps else (None, None)
         log(f"clean preprocessing of validation/test/USPS: {time.perf_counter() - t0:.1f}s")
 
         model = build_model(width=args.width)

@@ -1,0 +1,78 @@
+"""The shipped model honours the contract the app relies on (digitdesk/contract.py)."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitdesk.contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, NUM_CLASSES, OUTPUT_NAME, SIDE
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIR = ROOT / "resources" / "model"
+DATA = ROOT.parent / "shared" / "data"
+
+ort = pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture(scope="module")
+def session():
+    path = MODEL_DIR / MODEL_FILE
+    assert path.is_file(), f"no shipped model at {path}"
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.fixture(scope="module")
+def model_card():
+    path = MODEL_DIR / MODEL_CARD_FILE
+    assert path.is_file(), f"no model card at {path}"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_input_matches_contract(session):
+    (inp,) = session.get_inputs()
+    assert inp.name == INPUT_NAME
+    assert inp.type == "tensor(float)"
+    assert len(inp.shape) == 4
+    assert not isinstance(inp.shape[0], int), "batch dimension must be dynamic"
+    assert list(inp.shape[1:]) == [SIDE, SIDE, 1]
+
+
+def test_output_matches_contract(session):
+    (out,) = session.get_outputs()
+    assert out.name == OUTPUT_NAME
+    assert out.type == "tensor(float)"
+    assert len(out.shape) == 2 and out.shape[1] == NUM_CLASSES
+
+
+@pytest.mark.parametrize("n", [1, 7, 64])
+def test_outputs_are_probabilities_for_any_batch(session, n):
+    x = np.random.default_rng(n).random((n, SIDE, SIDE, 1), dtype=np.float32)
+    (p,) = session.run([OUTPUT_NAME], {INPUT_NAME: x})
+    assert p.shape == (n, NUM_CLASSES) and p.dtype == np.float32
+    assert np.all(p >= 0)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_card_describes_the_shipped_file(model_card):
+    digest = hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()
+    assert model_card["onnx"]["sha256"] == digest, "model_card.json describes another ONNX file"
+    assert model_card["model_file"] == MODEL_FILE
+    assert 0.0 < model_card["review_threshold"] < 1.0
+    for key in ("parameters", "validation", "test", "usps", "training", "parity"):
+        assert key in model_card
+    assert (MODEL_DIR / "confusion_matrix.png").is_file()
+
+
+def test_shipped_model_reads_mnist_through_the_app_preprocessing(session, model_card):
+    """A spot check of the card's test figure on 1000 MNIST test digits, via to_model_input."""
+    if not (DATA / "mnist.npz").is_file():
+        pytest.skip(f"shared data not found at {DATA} (tests read ../shared/data/mnist.npz)")
+    from digitdesk.preprocess import to_model_input
+
+    with np.load(DATA / "mnist.npz") as z:
+        x, y = z["x_test"][:1000], z["y_test"][:1000]
+    batch = np.stack([to_model_input(img) for img in x])[..., None]
+    (p,) = session.run([OUTPUT_NAME], {INPUT_NAME: batch})
+    assert np.mean(p.argmax(1) == y) >= 0.99

@@ -1,0 +1,62 @@
+"""CI's guard against rot: a tiny end-to-end training run (train, export, parity, card)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    pytest.importorskip("tensorflow", reason="the [train] extra (tensorflow-cpu) is not installed")
+    pytest.importorskip("tf2onnx", reason="the [train] extra (tf2onnx) is not installed")
+    if not (DATA / "mnist.npz").is_file():
+        pytest.skip(f"shared data not found at {DATA} (the smoke run reads ../shared/data/mnist.npz)")
+    from training import train
+
+    out = tmp_path_factory.mktemp("model")
+    argv = ["--data", str(DATA / "mnist.npz"), "--out", str(out), "--epochs", "1", "--limit", "300",
+            "--val-size", "200", "--eval-limit", "1000", "--workers", "0", "--verbose", "0"]
+    if not (DATA / "usps_train.npz").is_file():
+        argv += ["--usps", "none"]
+    card = train.main(argv)
+    return out, card
+
+
+def test_smoke_run_writes_model_card_and_picture(smoke_run):
+    out, card = smoke_run
+    assert (out / "digits.onnx").is_file()
+    assert (out / "confusion_matrix.png").is_file()
+    on_disk = json.loads((out / "model_card.json").read_text())
+    assert on_disk["onnx"]["sha256"] == card["onnx"]["sha256"]
+    assert on_disk["training"]["epochs"] == 1 and on_disk["training"]["train_images"] == 300
+    assert 0 <= on_disk["test"]["accuracy"] <= 1 and on_disk["test"]["images"] == 1000
+    assert len(on_disk["test"]["confusion_matrix"]) == 10
+    assert 0 < on_disk["review_threshold"] <= 1
+    assert (out / "digits.onnx").stat().st_size <= 5 * 1024 * 1024
+
+
+def test_smoke_run_export_matches_keras(smoke_run):
+    _, card = smoke_run
+    parity = card["parity"]
+    assert parity["images"] >= 1000
+    assert parity["max_abs_diff"] <= 1e-5
+    assert parity["argmax_identical"]
+
+
+def test_exported_model_honours_contract(smoke_run):
+    ort = pytest.importorskip("onnxruntime")
+    from digitdesk.contract import INPUT_NAME, OUTPUT_NAME
+
+    out, _ = smoke_run
+    sess = ort.InferenceSession(str(out / "digits.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in sess.get_inputs()] == [INPUT_NAME]
+    assert [o.name for o in sess.get_outputs()] == [OUTPUT_NAME]
+    (p,) = sess.run(None, {INPUT_NAME: np.zeros((3, 28, 28, 1), np.float32)})
+    assert p.shape == (3, 10)
+    np.testing.assert_allclose(p.sum(axis=1), 1, atol=1e-5)
