@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Proves that `pip install <source>` (not editable) gives a working digitdesk on its own:
+# a fresh virtual environment, the project installed from a copy of the source, then the app
+# run from an empty folder where no repository file can be found.
+#
+#   packaging/check_clean_install.sh [SOURCE_DIR] [--committed] [--keep]
+#
+#   SOURCE_DIR    the project to install (default: this checkout)
+#   --committed   install only what is committed at HEAD (git archive), as a fresh clone would
+#   --keep        keep the temporary folder (venv, source copy, outputs) for inspection
+#
+# Environment: PYTHON (default python3) makes the venv; pip's cache (PIP_CACHE_DIR or
+# ~/.cache/pip) is reused, so after the first run no large wheel is downloaded again.
+# Exits non-zero, with a line starting "FAIL:", at the first check that does not hold.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+src="$(cd "$here/.." && pwd)"
+committed=0
+keep=0
+for arg in "$@"; do
+    case "$arg" in
+        --committed) committed=1 ;;
+        --keep) keep=1 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -*) echo "unknown option: $arg" >&2; exit 2 ;;
+        *) src="$(cd "$arg" && pwd)" ;;
+    esac
+done
+python="${PYTHON:-python3}"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+t0=$SECONDS
+step() { echo "== [$((SECONDS - t0))s] $*"; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/digitdesk-clean-install.XXXXXX")"
+if [ "$keep" = 1 ]; then
+    trap 'echo "kept: $tmp"' EXIT
+else
+    trap 'rm -rf "$tmp"' EXIT
+fi
+
+# 1. A copy of the source, so stale build/ or *.egg-info folders in the checkout cannot leak
+#    files into the wheel, and the install cannot write into the checkout.
+step "copy source: $src"
+mkdir "$tmp/src"
+if [ "$committed" = 1 ]; then
+    git -C "$src" archive --format=tar HEAD | tar -xf - -C "$tmp/src"
+elif git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # tracked files plus new files git does not ignore: what a commit of this tree would hold
+    (cd "$src" && git ls-files -z --cached --others --exclude-standard \
+        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+        | tar --null -cf - -T -) | tar -xf - -C "$tmp/src"
+else
+    tar -C "$src" --exclude=./build --exclude=./dist --exclude='*.egg-info' --exclude=./.venv \
+        --exclude=./.git --exclude=__pycache__ -cf - . | tar -xf - -C "$tmp/src"
+fi
+[ -f "$tmp/src/pyproject.toml" ] || fail "no pyproject.toml in $src"
+[ -f "$tmp/src/resources/model/digits.onnx" ] || fail "the source has no resources/model/digits.onnx to ship"
+
+# 2. A fresh venv; the project and its runtime dependencies only.
+step "venv: $("$python" --version 2>&1)"
+"$python" -m venv "$tmp/venv"
+if [ -x "$tmp/venv/bin/python" ]; then bin="$tmp/venv/bin"; else bin="$tmp/venv/Scripts"; fi
+vpy="$bin/python"
+step "pip install (non-editable) $tmp/src"
+"$vpy" -m pip install --quiet --disable-pip-version-check "$tmp/src" \
+    || fail "pip install of the project failed"
+rm -rf "$tmp/src"   # nothing of the source is left to lean on
+
+# 3. Run from an empty folder, with nothing pointing back at the checkout.
+run="$tmp/run"
+mkdir "$run"
+cd "$run"
+unset PYTHONPATH PYTHONHOME DIGITDESK_MODEL VIRTUAL_ENV
+export QT_QPA_PLATFORM=offscreen
+export PATH="$bin:$PATH"
+export XDG_CONFIG_HOME="$tmp/config"   # QSettings of the self-check go here, not to the user's
+
+step "installed package and its resources"
+"$vpy" - "$tmp/venv" <<'EOF' || fail "the installed package is not self-contained"
+import sys
+from pathlib import Path
+
+venv = Path(sys.argv[1]).resolve()
+import digitdesk
+from digitdesk.resources_path import resource_path
+
+pkg = Path(digitdesk.__file__).resolve()
+model = resource_path("model", "digits.onnx").resolve()
+assert venv in pkg.parents, f"digitdesk imported from {pkg}, not from the venv"
+assert model.is_file() and venv in model.parents, f"model not installed in the venv: {model}"
+print(f"   digitdesk {digitdesk.__version__} from {pkg.parent}")
+print(f"   model {model.name}: {model.stat().st_size:,} bytes, inside the venv")
+from importlib.metadata import distributions
+
+names = {(d.metadata["Name"] or "").lower() for d in distributions()}
+banned = sorted(n for n in names if n.split("-")[0] in {"tensorflow", "keras", "tf2onnx", "tensorflow_cpu"})
+assert not banned, f"training packages were installed as runtime dependencies: {banned}"
+print(f"   {len(names)} distributions installed, none of tensorflow/keras/tf2onnx")
+EOF
+
+for exe in digitdesk digitdesk-cli; do
+    command -v "$exe" >/dev/null || fail "no '$exe' command installed"
+done
+
+step "digitdesk --version"
+version="$(digitdesk --version 2>&1)" || fail "digitdesk --version exited non-zero: $version"
+echo "   $version"
+
+step "digitdesk --self-check (offscreen)"
+digitdesk --self-check || fail "digitdesk --self-check exited $?"
+
+# 4. Read generated digits through both command-line doors and check the CSV.
+step "generated digit images"
+"$vpy" - "$run/images" <<'EOF' || fail "could not draw the test digits with Pillow"
+import sys
+from pathlib import Path
+from PIL import Image, ImageDraw
+
+out = Path(sys.argv[1])
+out.mkdir()
+for digit in "01":  # the two shapes any digit model reads: a ring and a stroke
+    im = Image.new("L", (120, 160), 255)
+    draw = ImageDraw.Draw(im)
+    if digit == "0":
+        draw.ellipse((30, 25, 90, 135), outline=0, width=12)
+    else:
+        draw.line((62, 25, 58, 135), fill=0, width=12)
+    im.save(out / f"digit{digit}.png")
+print(f"   {', '.join(sorted(p.name for p in out.iterdir()))}")
+EOF
+
+check_csv() {  # check_csv FILE LABEL
+    "$vpy" - "$1" "$2" <<'EOF'
+import csv, sys
+from pathlib import Path
+
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+label = sys.argv[2]
+expected = {"digit0.png": "0", "digit1.png": "1"}
+need = ["file", "page", "field", "prediction", "confidence", "status", "error"] + [f"p{i}" for i in range(10)]
+if not rows:
+    sys.exit(f"{label}: no rows in the CSV")
+missing = [c for c in need if c not in rows[0]]
+if missing:
+    sys.exit(f"{label}: CSV lacks columns {missing}")
+got = {Path(r["file"]).name: r for r in rows}
+if set(got) != set(expected):
+    sys.exit(f"{label}: rows for {sorted(got)}, expected {sorted(expected)}")
+for name, digit in expected.items():
+    r = got[name]
+    if r["status"] not in ("ok", "review") or r["prediction"] != digit:
+        sys.exit(f"{label}: {name} read as {r['prediction']!r} ({r['status']} {r['error']}), expected {digit}")
+    print(f"   {label}: {name} -> {r['prediction']} ({float(r['confidence']):.3f}, {r['status']})")
+EOF
+}
+
+step "digitdesk-cli images/ -o cli.csv"
+digitdesk-cli images -o cli.csv --quiet || fail "digitdesk-cli exited $?"
+check_csv cli.csv digitdesk-cli || fail "digitdesk-cli wrote a wrong CSV"
+
+step "digitdesk classify --workers 2 images/ > classify.csv"
+digitdesk classify --workers 2 --quiet images > classify.csv || fail "digitdesk classify exited $?"
+check_csv classify.csv "digitdesk classify" || fail "digitdesk classify wrote a wrong CSV"
+
+[ -z "$(ls -A "$run" | grep -v -x -e images -e cli.csv -e classify.csv)" ] \
+    || echo "   note: the run left files in the working folder: $(ls -A "$run" | tr '\n' ' ')"
+
+step "clean install OK: pip install, --version, --self-check, digitdesk-cli and digitdesk classify from an empty folder ($((SECONDS - t0)) s)"
