@@ -1,0 +1,8 @@
+"""The desktop app: Qt widgets over the recognition core.
+
+Everything that imports PySide6 lives here. The widgets adapt the core (``digitdesk.recognize``,
+``digitdesk.batch``...) to the screen; they own no recognition logic of their own, so the canvas,
+dropped images and batches read exactly as the CLI does.
+"""
+
+from . import none_refcount  # noqa: E402,F401  (before any Qt call: see the module's docstring)

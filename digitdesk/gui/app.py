@@ -1,0 +1,61 @@
+"""Starting the desktop app: QApplication set-up, the window first, the model right after.
+
+Only PySide6 and the window's modules load before the window shows; numpy-heavy work, scipy and
+onnxruntime are imported when the model loads on its background thread, so the window is usable
+within a fraction of a second (see ``benchmarks/gui_startup.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Optional, Sequence
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+from . import settings as keys
+
+# Set by the startup benchmark: print when the window has shown and the event loop has turned,
+# and when the model is ready, then quit.
+STARTUP_PROBE = "DIGITDESK_STARTUP_PROBE"
+
+
+def make_app(argv: Optional[Sequence[str]] = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "digitdesk"])
+    app.setOrganizationName(keys.ORGANIZATION)
+    app.setApplicationName(keys.APPLICATION)
+    app.setApplicationDisplayName("digitdesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("digitdesk")
+    from .icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run(model_path: Optional[str] = None, argv: Optional[Sequence[str]] = None) -> int:
+    from . import errors
+    from .main_window import MainWindow
+
+    app = make_app(argv)
+    errors.install()
+    window = MainWindow(model_path)
+    window.show()
+    QTimer.singleShot(0, window.start_model)
+    if os.environ.get(STARTUP_PROBE):
+        def window_ready():
+            print(f"window-shown {time.time():.6f}", flush=True)
+
+        def model_ready(_model=None):
+            print(f"model-ready {time.time():.6f}", flush=True)
+            window.close()
+
+        QTimer.singleShot(0, window_ready)
+        window.provider.ready.connect(model_ready)
+        window.provider.failed.connect(lambda msg: (print(f"model-failed {msg}", flush=True), window.close()))
+    return app.exec()

@@ -1,0 +1,102 @@
+"""Runs :func:`digitdesk.batch.run_batch` on a worker thread and feeds the UI in chunks.
+
+The worker thread only iterates the core's generator and appends to a list under a lock; a
+timer on the UI thread collects what has arrived every ``interval`` ms and emits it as one
+chunk. However fast results come, the event loop sees a handful of signals per second, and
+Cancel just sets the core's cancel flag: rows read so far are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Optional, Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+
+class BatchRunner(QObject):
+    started = Signal()
+    progressed = Signal(object)     # digitdesk.batch.Progress
+    resultsArrived = Signal(list)   # a chunk of Result
+    finished = Signal(bool, str)    # cancelled, error message ("" when none)
+
+    def __init__(self, interval_ms: int = 100, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._buffer: list = []
+        self._progress = None
+        self._done = False
+        self._error = ""
+        self._cancel = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._drain)
+        self.started_at = 0.0
+        self.cancelled = False
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, paths: Sequence[str], options) -> None:
+        if self._thread is not None:
+            raise RuntimeError("a batch is already running")
+        self._buffer, self._progress, self._done, self._error = [], None, False, ""
+        self._cancel = threading.Event()
+        self.cancelled = False
+        self.started_at = time.perf_counter()
+        self._thread = threading.Thread(
+            target=self._run, args=(list(paths), options, self._cancel), name="batch", daemon=True
+        )
+        self._thread.start()
+        self._timer.start()
+        self.started.emit()
+
+    def cancel(self) -> None:
+        """Stop soon; what was read stays."""
+        if self._thread is not None:
+            self.cancelled = True
+            self._cancel.set()
+
+    def _run(self, paths, options, cancel) -> None:
+        try:
+            from ..batch import run_batch
+
+            def on_progress(progress) -> None:
+                with self._lock:
+                    self._progress = progress
+
+            for result in run_batch(paths, options, progress=on_progress, cancel=cancel):
+                with self._lock:
+                    self._buffer.append(result)
+        except Exception as exc:  # model missing, pool failure: a message, not a crash
+            with self._lock:
+                self._error = str(exc) or type(exc).__name__
+        finally:
+            with self._lock:
+                self._done = True
+
+    def _drain(self) -> None:
+        with self._lock:
+            chunk, self._buffer = self._buffer, []
+            progress, self._progress = self._progress, None
+            done = self._done
+            error = self._error
+        if chunk:
+            self.resultsArrived.emit(chunk)
+        if progress is not None:
+            self.progressed.emit(progress)
+        if done:
+            self._timer.stop()
+            self._thread.join()
+            self._thread = None
+            self.finished.emit(self.cancelled, error)
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until the worker thread ends (for shutting down); True if it did."""
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()

@@ -1,0 +1,154 @@
+"""The Draw workspace: mouse strokes are read, undo/redo/clear work, empty and unsure are said."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from digitdesk.gui.canvas import PAPER_H, PAPER_W, DrawingCanvas
+from digitdesk.gui.draw_page import DrawPage
+
+from .gui_helpers import draw_digit_image, mouse_stroke, paper_to_widget
+
+
+@pytest.fixture
+def page(qtbot):
+    page = DrawPage()
+    qtbot.addWidget(page)
+    page.resize(900, 500)
+    page.show()
+    qtbot.waitExposed(page)
+    yield page
+    page.shutdown()
+
+
+@pytest.fixture
+def ready_page(page, model_path, qtbot):
+    from digitdesk.model import shared_model
+
+    page.set_model(shared_model(model_path))
+    return page
+
+
+def _stroke_paper(canvas, points):
+    mouse_stroke(canvas, [paper_to_widget(canvas, x, y) for x, y in points])
+
+
+def _wait_reading(qtbot, page, text=None):
+    def check():
+        assert page.last_reading is not None
+        if text is not None:
+            assert page.last_reading.text == text
+    qtbot.waitUntil(check, timeout=5000)
+
+
+def test_mouse_strokes_become_ink_and_undo_redo_clear(qtbot):
+    canvas = DrawingCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 300)
+    canvas.show()
+    assert canvas.is_empty() and not canvas.can_undo()
+    assert canvas.render_gray().max() == 0.0
+
+    _stroke_paper(canvas, [(300, 60), (300, 300)])
+    assert len(canvas.strokes) == 1
+    gray = canvas.render_gray()
+    assert gray.shape == (int(PAPER_H) // 3, int(PAPER_W) // 3)
+    cols = np.flatnonzero(gray.max(axis=0) > 0.5)
+    assert 95 <= cols.min() and cols.max() <= 105          # a vertical stroke near x = 300 / 3
+    assert gray[:, :80].max() == 0.0
+
+    _stroke_paper(canvas, [(100, 100), (200, 100)])
+    assert len(canvas.strokes) == 2
+    canvas.undo()
+    assert len(canvas.strokes) == 1 and canvas.can_redo()
+    canvas.redo()
+    assert len(canvas.strokes) == 2 and not canvas.can_redo()
+
+    canvas.clear()
+    assert canvas.is_empty() and canvas.render_gray().max() == 0.0
+    canvas.undo()                                           # clearing is undoable
+    assert len(canvas.strokes) == 2
+    canvas.undo()
+    _stroke_paper(canvas, [(500, 100), (500, 200)])         # a new stroke drops the redo branch
+    assert not canvas.can_redo() and len(canvas.strokes) == 2
+
+
+def test_keyboard_shortcuts_undo_and_clear(page, qtbot):
+    canvas = page.canvas
+    _stroke_paper(canvas, [(300, 60), (300, 300)])
+    _stroke_paper(canvas, [(400, 60), (400, 300)])
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes) == 1
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_empty()
+    _stroke_paper(canvas, [(300, 60), (300, 300)])
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert canvas.is_empty()
+
+
+def test_pen_width_applies_to_new_strokes(page):
+    page.set_pen_width(40)
+    _stroke_paper(page.canvas, [(300, 60), (300, 300)])
+    assert page.canvas.strokes[-1].width == 40
+    wide = (page.canvas.render_gray()[100] > 0.5).sum()
+    page.canvas.clear()
+    page.set_pen_width(10)
+    _stroke_paper(page.canvas, [(300, 60), (300, 300)])
+    assert (page.canvas.render_gray()[100] > 0.5).sum() < wide
+
+
+def test_drawn_one_reads_as_one_with_bars_and_preview(ready_page, qtbot):
+    page = ready_page
+    assert page.last_reading is None and page.bars.probabilities() is None
+    _stroke_paper(page.canvas, [(360, 50), (358, 180), (356, 310)])
+    _wait_reading(qtbot, page, "1")
+    assert page.bars.winner() == 1
+    assert page.preview.pixmap() is not None and not page.preview.pixmap().isNull()
+    assert page.canvas.box_labels() == ["1"]
+    page.canvas.clear()
+    qtbot.waitUntil(lambda: page.last_reading is None)
+    assert page.bars.probabilities() is None
+    assert page.reading_label.text() == "–"
+
+
+def test_mnist_digits_redrawn_with_the_mouse_are_read(ready_page, mnist, qtbot):
+    """Each test digit is redrawn stroke by stroke; most must read as their label."""
+    page = ready_page
+    page.set_mode("digit")
+    images, labels = mnist
+    picks = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
+    page.set_pen_width(14)     # about one MNIST pixel and a half at 10 paper units per pixel
+    right, read = 0, []
+    for i in picks:
+        page.canvas.clear()
+        draw_digit_image(page.canvas, images[i], left=220, top=40, cell=10)
+        _wait_reading(qtbot, page)
+        qtbot.waitUntil(lambda: not page.canvas._drawing, timeout=1000)
+        qtbot.wait(50)  # let the reading of the last stroke arrive
+        read.append(page.last_reading.text)
+        right += page.last_reading.text == str(labels[i])
+    assert right >= 8, f"only {right}/10 redrawn MNIST digits were read correctly: {read}"
+
+
+def test_unsure_reading_says_so(ready_page, qtbot):
+    page = ready_page
+    _stroke_paper(page.canvas, [(300, 60), (300, 300)])
+    _wait_reading(qtbot, page)
+    page.set_threshold(1.01)               # nothing is ever that sure
+    assert "not sure" in page.verdict_label.text().lower()
+    page.set_threshold(0.0)
+    assert "not sure" not in page.verdict_label.text().lower()
+
+
+def test_two_digits_read_as_a_number_with_a_box_each(ready_page, qtbot):
+    pytest.importorskip("digitdesk.numbers")
+    page = ready_page
+    _stroke_paper(page.canvas, [(200, 50), (200, 310)])                       # 1
+    _stroke_paper(page.canvas, [(380, 60), (520, 60), (470, 180), (430, 310)])  # 7
+    _wait_reading(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.last_reading.text) == 2, timeout=5000)
+    assert page.last_reading.text == "17"
+    assert len(page.canvas.box_labels()) == 2
