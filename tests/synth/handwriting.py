@@ -80,7 +80,7 @@ def _group(digits: str, sep: str) -> str:
 
 
 def _pen_px(writer: Writer) -> float:
-    base = writer.height / 12.0
+    base = writer.height / 9.0
     return base * {"thin": 0.6, "normal": 0.85, "thick": 1.15}[writer.weight]
 
 
@@ -107,9 +107,7 @@ def _crop(img: np.ndarray, level: float = 0.05) -> np.ndarray:
 
 def _pen(img: np.ndarray, weight: str, scale: float) -> np.ndarray:
     """Turn an up-scaled, blurry MNIST digit into a pen stroke of the writer's weight."""
-    level = {"thin": 0.62, "normal": 0.45, "thick": 0.3}[weight]
-    if weight == "thick" and scale > 1.5:
-        img = ndimage.grey_dilation(img, size=(2, 2))
+    level = {"thin": 0.7, "normal": 0.55, "thick": 0.4}[weight]
     soft = np.clip((img - level) / 0.18 + 0.5, 0.0, 1.0)
     return soft.astype(np.float32)
 
@@ -168,7 +166,7 @@ def render_symbol(ch: str, writer: Writer, rng: np.random.Generator) -> tuple[np
         return _finish(img), H * rng.uniform(0.35, 0.55)
     if ch == "/":
         tall = H * rng.uniform(0.7, 1.0)
-        lean = tall * rng.uniform(0.35, 0.6)
+        lean = tall * (max(writer.slant, 0.0) + rng.uniform(0.4, 0.65))  # leans past the digits
         w, h = int(lean + 2 * pen + 4), int(tall + 2 * pen + 4)
         img, d = _stroke_canvas(w, h)
         d.line((pen + 2, h - pen - 2, w - pen - 2, pen + 2), fill=255, width=pen)
@@ -185,7 +183,7 @@ def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
 
 def _dollar(writer: Writer, rng: np.random.Generator, pen: int) -> np.ndarray:
     name = str(rng.choice(["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf"]))
-    size = int(writer.height * 1.05)
+    size = int(writer.height * rng.uniform(1.25, 1.45))  # the bar stands out of the digits
     font = _font(name, size)
     img, d = _stroke_canvas(size * 2, size * 2)
     d.text((size // 2, size // 4), "$", fill=255, font=font)

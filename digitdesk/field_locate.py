@@ -1,0 +1,200 @@
+"""Find a template field's ink on a scanned page that the scanner shifted and rotated.
+
+A template gives the field where it sits on a perfectly placed page; a real scan moves it by a
+few per cent and turns it by a degree or two. So the field is looked for in a window around its
+nominal place (big enough for a 2.5 % offset plus the drift a 2.5 degree turn causes at that
+distance from the page centre):
+
+1. the ruled lines in the window (the amount box, an underline) give the page's skew, which is
+   turned away;
+2. if those lines form a box (or an underline) of about the field's size, the field is moved
+   onto it: that is where the page put it;
+3. the ruled lines are taken out (strokes crossing them are kept), and each remaining piece of
+   ink is kept when its centre lies in the field: ink that belongs to the field but crosses its
+   edge stays whole, while printed text, the MICR line or a date that the window also catches
+   stay out.
+
+The region handed to the reader is the kept ink alone, as dark ink on white paper.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from .fields import Field
+from .model import DigitModel
+from .numbers.ruled_lines import long_runs, remove_ruled_lines, spread
+from .preprocess import NoInkError, ink_map
+from .recognize import Reading
+from .results import Box
+
+INK_LEVEL = 0.3
+OFFSET = 0.025          # page shift looked for, as a fraction of the page
+TURN = math.radians(2.5)  # page rotation looked for
+# A ruled line is at least this share of the field's width; a box side this share of its height.
+LINE_SHARE, SIDE_SHARE = 0.3, 0.5
+# Lines forming a box or underline this close to the field's size (relative) move the field.
+SNAP_TOLERANCE = 0.2
+MIN_TURN_DEG = 0.25
+
+
+@dataclass
+class Located:
+    """The field's ink (white on black, upright) and where it came from on the page."""
+
+    ink: np.ndarray
+    origin: tuple[int, int]     # page pixel of the ink map's top-left corner (before turning)
+    angle_deg: float            # the page's skew that was turned away
+    snapped: bool               # whether ruled lines moved the field
+
+
+def _window(field: Field, width: int, height: int) -> tuple[int, int, int, int, tuple[int, int, int, int]]:
+    fx, fy, fw, fh = field.pixels(width, height)
+    cx, cy = fx + fw / 2 - width / 2, fy + fh / 2 - height / 2
+    mx = int(OFFSET * width + abs(cy) * math.sin(TURN) + fh * 0.05) + 2
+    my = int(OFFSET * height + (abs(cx) + fw / 2) * math.sin(TURN)) + 2
+    x0, y0 = max(0, fx - mx), max(0, fy - my)
+    x1, y1 = min(width, fx + fw + mx), min(height, fy + fh + my)
+    return x0, y0, x1, y1, (fx - x0, fy - y0, fw, fh)
+
+
+def _line_skew(mask: np.ndarray, min_len: int) -> float:
+    """Skew (radians, positive = the page turned counter-clockwise) from long ruled lines."""
+    runs = long_runs(spread(mask, 2, axis=0), min_len) & mask
+    labels, n = ndimage.label(runs, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return 0.0
+    slopes, weights = [], []
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl[1].stop - sl[1].start < min_len:
+            continue
+        ys, xs = np.nonzero(labels[sl] == i)
+        if xs.size < 10 or np.ptp(xs) == 0:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        slopes.append(slope)
+        weights.append(float(np.ptp(xs)))
+    if not slopes:
+        return 0.0
+    order = np.argsort(slopes)
+    cum = np.cumsum(np.asarray(weights)[order])
+    median = float(np.asarray(slopes)[order][np.searchsorted(cum, cum[-1] / 2)])
+    return -math.atan(median)
+
+
+def _turn(ink: np.ndarray, angle: float) -> np.ndarray:
+    """``ink`` turned by ``angle`` radians about its centre (same size, new corners are empty)."""
+    return np.asarray(
+        Image.fromarray(ink, mode="F").rotate(math.degrees(angle), resample=Image.BILINEAR, fillcolor=0.0),
+        dtype=np.float32,
+    )
+
+
+def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], bool]:
+    """Move the field rectangle onto a box or underline of about its size, if there is one."""
+    fx, fy, fw, fh = rect
+    labels, n = ndimage.label(spread(removed, 1, axis=0), structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return rect, False
+    best = None
+    for sl in ndimage.find_objects(labels):
+        x0, x1, y0, y1 = sl[1].start, sl[1].stop, sl[0].start, sl[0].stop
+        w, h = x1 - x0, y1 - y0
+        if abs(w - fw) > SNAP_TOLERANCE * fw:
+            continue
+        if h >= (1 - SNAP_TOLERANCE) * fh * 0.8 and h <= (1 + SNAP_TOLERANCE) * fh:
+            # A box: the field is the box with the same margin the template gave it.
+            margin_x, margin_y = max(0, (fw - w) // 2), max(0, (fh - h) // 2)
+            cand = (x0 - margin_x, y0 - margin_y, fw, fh)
+        elif h <= 0.25 * fh and fy + 0.4 * fh <= (y0 + y1) / 2 <= fy + 1.3 * fh:
+            # An underline fixes the field's left and right; how high above it the field
+            # reaches is the template's to say, so the field keeps its height and row.
+            cand = (x0 - max(0, (fw - w) // 2), fy, fw, fh)
+        else:
+            continue
+        shift = abs(cand[0] - fx) + abs(cand[1] - fy)
+        if best is None or shift < best[0]:
+            best = (shift, cand)
+    if best is None:
+        return rect, False
+    return best[1], True
+
+
+def locate_field(page_gray: np.ndarray, field: Field) -> Located:
+    """The field's own ink, upright, with everything outside the field left out.
+
+    Raises :class:`NoInkError` when the field (and its surroundings) hold no ink.
+    """
+    height, width = np.shape(page_gray)
+    x0, y0, x1, y1, rect = _window(field, width, height)
+    ink = ink_map(np.asarray(page_gray)[y0:y1, x0:x1])
+    fw, fh = rect[2], rect[3]
+    min_len = max(int(LINE_SHARE * fw), 20)
+    angle = _line_skew(ink > INK_LEVEL, min_len)
+    if abs(math.degrees(angle)) >= MIN_TURN_DEG:
+        ink = _turn(ink, -angle)
+    else:
+        angle = 0.0
+    mask = ink > INK_LEVEL
+    kept, removed = remove_ruled_lines(mask, length=min_len, side=max(int(SIDE_SHARE * fh), 8))
+    fx, fy, fw, fh = rect
+    (fx, fy, fw, fh), snapped = _snap(removed, rect)
+    labels, n = ndimage.label(kept, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        raise NoInkError("no ink in the field")
+    keep = np.zeros(n + 1, dtype=bool)
+    rx0, ry0, rx1, ry1 = fx, fy, fx + fw, fy + fh
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        cy = (sl[0].start + sl[0].stop) / 2
+        cx = (sl[1].start + sl[1].stop) / 2
+        if fx <= cx < fx + fw and fy <= cy < fy + fh:
+            keep[i] = True
+            rx0, ry0 = min(rx0, sl[1].start), min(ry0, sl[0].start)
+            rx1, ry1 = max(rx1, sl[1].stop), max(ry1, sl[0].stop)
+    if not keep.any():
+        raise NoInkError("no ink in the field")
+    rx0, ry0 = max(0, rx0), max(0, ry0)
+    rx1, ry1 = min(ink.shape[1], rx1), min(ink.shape[0], ry1)
+    own = keep[labels[ry0:ry1, rx0:rx1]]
+    # Soft edges of kept strokes come along; other ink and the ruled lines do not.
+    halo = ndimage.binary_dilation(own, iterations=1)
+    region = np.where(halo & ~removed[ry0:ry1, rx0:rx1], ink[ry0:ry1, rx0:rx1], 0.0).astype(np.float32)
+    return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped)
+
+
+def field_region(page_gray: np.ndarray, field: Field) -> tuple[np.ndarray, tuple[int, int]]:
+    """The field of a page as a grey picture (dark ink on white) and its top-left page pixel.
+
+    Feed the picture to :func:`digitdesk.recognize.read`; add the corner to the reading's boxes
+    to place them on the page (exact for a straight page, within a few pixels for a skewed one).
+    """
+    found = locate_field(page_gray, field)
+    return 1.0 - found.ink, found.origin
+
+
+def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str | None = None) -> Reading:
+    """Locate and read one field of a page; boxes are in page pixels.
+
+    ``mode`` defaults to the field's own. Same result as ``read(field_region(...))`` with the
+    boxes moved onto the page, without making the ink map twice for number reading.
+    """
+    from .numbers.reading import read_number_ink
+    from .recognize import read
+
+    mode = mode or field.mode
+    found = locate_field(page_gray, field)
+    if mode == "number":
+        reading = read_number_ink(found.ink, model)
+    else:
+        reading = read(1.0 - found.ink, model, mode)
+    ox, oy = found.origin
+    reading.boxes = tuple(Box(b.x + ox, b.y + oy, b.w, b.h) for b in reading.boxes)
+    return reading
+
+
+__all__ = ["Located", "field_region", "locate_field", "read_field"]

@@ -1,0 +1,163 @@
+"""Read a picture of a written number: ink, no ruled lines, upright, marks, cuts, model, best path.
+
+The whole-string confidence is the product of the digits' confidences: the chance that every
+digit is right if each digit's confidence is honest, so one unsure digit is enough to send the
+amount to review, and longer amounts need surer digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ..model import DigitModel
+from ..preprocess import NoInkError, ink_map
+from ..recognize import Reading, read_digit
+from ..results import Box
+from .marks import DIGIT, SPECK, SYMBOLS, Mark, classify_marks, digit_height, find_marks
+from .ruled_lines import remove_ruled_lines
+from .segmentation import Candidate, best_path, candidates, digit_pieces, render
+from .slant import Shear, deslant, estimate_slant
+
+INK_LEVEL = 0.3          # the same ink level normalize_digit uses
+# Digits are at least this tall: pixels, and share of the picture's height.
+MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
+NO_DIGITS = "no digits found: only separators, lines or specks"
+
+
+@dataclass
+class Layout:
+    """A region prepared for reading: upright ink, who owns each pixel, the marks, digit height."""
+
+    ink: np.ndarray
+    owner: np.ndarray
+    marks: list[Mark]
+    height: float
+    shear: Shear
+
+    @property
+    def symbols(self) -> list[Mark]:
+        return [m for m in self.marks if m.kind in SYMBOLS]
+
+
+def prepare(gray: np.ndarray) -> Layout:
+    """Everything up to the marks; raises NoInkError when nothing digit-like is left."""
+    return prepare_ink(ink_map(gray))
+
+
+def prepare_ink(ink: np.ndarray) -> Layout:
+    """:func:`prepare` for an ink map already made (white ink on black, [0, 1])."""
+    mask = ink > INK_LEVEL
+    mask, removed = remove_ruled_lines(mask)
+    if removed.any():
+        halo = ndimage.binary_dilation(removed, iterations=2) & ~mask
+        ink = np.where(halo | removed & ~mask, 0.0, ink).astype(np.float32)
+    slant = estimate_slant(mask)
+    if slant:
+        ink, shear = deslant(ink, slant)
+        mask = ink > INK_LEVEL
+    else:
+        shear = Shear(0.0, (ink.shape[0] - 1) / 2.0, 0)
+    labels, marks = find_marks(mask)
+    if not marks:
+        raise NoInkError()
+    height = digit_height(marks)
+    classify_marks(labels, marks, height, shear.s, max(MIN_DIGIT_PX, MIN_DIGIT_SHARE * ink.shape[0]))
+    if not any(m.kind == DIGIT for m in marks):
+        raise NoInkError(NO_DIGITS)
+    # Soft edge pixels (below the ink level) belong to the mark next to them.
+    soft = (ink > 0.02) & (labels == 0)
+    owner = labels
+    if soft.any():
+        owner = labels.copy()
+        owner[soft] = ndimage.grey_dilation(labels, size=(3, 3))[soft]
+    return Layout(ink, owner, marks, height, shear)
+
+
+def segment(layout: Layout, model: DigitModel) -> list[Candidate]:
+    """The best reading of the layout's digit marks as a list of scored candidates."""
+    pieces = digit_pieces(layout.owner, layout.marks, layout.height)
+    cands = candidates(pieces, layout.height)
+    for c in cands:
+        render(c, pieces, layout.owner, layout.ink)
+    ready = [c for c in cands if c.image is not None]
+    if not ready:
+        raise NoInkError(NO_DIGITS)
+    probs = model.predict(np.stack([c.image for c in ready]))
+    for c, p in zip(ready, probs):
+        c.probs = p
+    path = best_path(len(pieces), ready, pieces, layout.height)
+    if not path:
+        raise NoInkError(NO_DIGITS)
+    return path
+
+
+def _picture_box(layout: Layout, box: tuple[int, int, int, int], shape: tuple[int, int]) -> Box:
+    x, y, w, h = box
+    xa, xb = layout.shear.to_picture(x, y, x + w, y + h)
+    xa = int(max(0, np.floor(xa)))
+    xb = int(min(shape[1], np.ceil(xb)))
+    return Box(xa, int(y), max(1, xb - xa), int(h))
+
+
+def reading_of(path: list[Candidate], layout: Layout, shape: tuple[int, int]) -> Reading:
+    confidences = tuple(c.confidence for c in path)
+    return Reading(
+        text="".join(str(c.digit) for c in path),
+        confidence=float(np.prod(confidences)),
+        mode="number",
+        probabilities=None,
+        digit_confidences=confidences,
+        boxes=tuple(_picture_box(layout, c.box, shape) for c in path),
+        inputs=[c.image for c in path],
+    )
+
+
+def read_number(gray: np.ndarray, model: DigitModel) -> Reading:
+    """Read ``gray`` as a number: digits only (separators, dashes, ``$`` and ``/-`` left out)."""
+    return read_number_ink(ink_map(gray), model)
+
+
+def read_number_ink(ink: np.ndarray, model: DigitModel) -> Reading:
+    """:func:`read_number` for an ink map already made; boxes are in the ink map's pixels."""
+    layout = prepare_ink(ink)
+    return reading_of(segment(layout, model), layout, ink.shape)
+
+
+def _clearly_several(path: list[Candidate], layout: Layout) -> bool:
+    """Digits that stand apart: full-height, each from its own marks, with space between them."""
+    H = layout.height
+    for a, b in zip(path[:-1], path[1:]):
+        ax, _, aw, ah = a.box
+        bx, _, bw, bh = b.box
+        if bx - (ax + aw) < 0.08 * H or min(ah, bh) < 0.6 * H:
+            return False
+    return True
+
+
+def read_auto(gray: np.ndarray, model: DigitModel) -> Reading:
+    """A digit or a number, whichever the ink shows; a single digit reads exactly as digit mode.
+
+    A number needs two or more digits that the model reads at least as surely as it reads the
+    whole ink as one digit, or that clearly stand apart; a broken digit (parts that only make
+    sense together) therefore stays one digit.
+    """
+    try:
+        layout = prepare(gray)
+        path = segment(layout, model)
+    except NoInkError:
+        return read_digit(gray, model)  # says "no digit" itself when there is truly no ink
+    if len(path) < 2:
+        return read_digit(gray, model)
+    number = reading_of(path, layout, np.shape(gray))
+    digit = read_digit(gray, model)
+    if number.confidence >= digit.confidence:
+        return number
+    if _clearly_several(path, layout) and number.confidence >= 0.5:
+        return number
+    return digit
+
+
+__all__ = ["Layout", "prepare", "prepare_ink", "read_auto", "read_number", "read_number_ink", "segment"]

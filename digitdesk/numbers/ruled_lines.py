@@ -1,0 +1,124 @@
+"""Ruled lines out of the ink: amount boxes and underlines, without cutting the digits they cross.
+
+A line is a horizontal run of ink much longer than anything a digit draws (longer than the
+region is tall); a box side is a vertical run that meets such a line at its end. Tilted lines are
+caught by looking for runs in the ink thickened by two pixels up and down. Where a digit's stroke
+crosses a removed line (ink right above and right below it), the stroke is put back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Runs of ink at least this many times the region's height (and LINE_MIN_PX) are ruled lines.
+LINE_TO_HEIGHT = 1.2
+LINE_MIN_PX = 30
+# Vertical runs at least this share of the region's height that meet a ruled line are box sides.
+SIDE_TO_HEIGHT = 0.45
+
+
+def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``mask`` lying in a row-wise run of True at least ``length`` long."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1)               # +1 at a run's start, -1 just after its end
+    starts = np.flatnonzero(edges.ravel() == 1)
+    ends = np.flatnonzero(edges.ravel() == -1)
+    keep = (ends - starts) >= length
+    out = np.zeros(h * (w + 1), dtype=np.int32)
+    np.add.at(out, starts[keep], 1)
+    np.add.at(out, ends[keep], -1)
+    return np.cumsum(out).reshape(h, w + 1)[:, :w] > 0
+
+
+def spread(mask: np.ndarray, reach: int, axis: int) -> np.ndarray:
+    """``mask`` thickened by ``reach`` pixels both ways along ``axis``."""
+    out = mask.copy()
+    n = mask.shape[axis]
+    for d in range(1, reach + 1):
+        if d >= n:
+            break
+        if axis == 0:
+            out[d:] |= mask[:-d]
+            out[:-d] |= mask[d:]
+        else:
+            out[:, d:] |= mask[:, :-d]
+            out[:, :-d] |= mask[:, d:]
+    return out
+
+
+def _reaches_ink(line: np.ndarray, rest: np.ndarray, downward: bool) -> np.ndarray:
+    """Line pixels from which going straight up (or down) through the line lands on other ink.
+
+    Strictly within one column, so a slanted stroke crossing the line gets back only the sliver
+    where its parts above and below line up, not a bar along the line.
+    """
+    h = line.shape[0]
+    out = np.zeros_like(line)
+    rows = np.flatnonzero(line.any(axis=1))
+    order = rows[::-1] if downward else rows
+    step = 1 if downward else -1
+    for y in order:
+        n = y + step
+        if 0 <= n < h:
+            out[y] = line[y] & (rest[n] | out[n])
+    return out
+
+
+def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
+
+    eight = np.ones((3, 3), dtype=bool)
+    lines, n_lines = ndimage.label(spread(horizontal, 2, axis=0), structure=eight)
+    line_boxes = ndimage.find_objects(lines)
+    labels, n = ndimage.label(columns, structure=eight)
+    out = np.zeros_like(columns)
+    reach = 5
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        top, bottom = sl[0].start, sl[0].stop - 1
+        left, right = sl[1].start, sl[1].stop - 1
+        near_top = lines[max(0, top - reach) : top + reach + 1, left : right + 1]
+        near_bottom = lines[max(0, bottom - reach) : bottom + reach + 1, left : right + 1]
+        ids = set(np.unique(near_top).tolist()) | set(np.unique(near_bottom).tolist())
+        ids.discard(0)
+        at_end = any(
+            min(abs(left - line_boxes[j - 1][1].start), abs(right - (line_boxes[j - 1][1].stop - 1))) <= reach
+            for j in ids
+        )
+        both = bool(near_top.any() and near_bottom.any())
+        if at_end or both:
+            out |= spread(labels == i, 1, axis=1)
+    return out
+
+
+def remove_ruled_lines(
+    mask: np.ndarray, length: int | None = None, side: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``mask`` without ruled lines, and the mask of what was removed.
+
+    ``length`` and ``side`` (pixels) override the shortest horizontal line and box side, which
+    by default follow the region's height (a caller that knows the field's size passes them).
+    """
+    h, w = mask.shape
+    if length is None:
+        length = max(int(LINE_TO_HEIGHT * h), LINE_MIN_PX)
+    if w < length or not mask.any():
+        return mask, np.zeros_like(mask)
+    horizontal = long_runs(spread(mask, 2, axis=0), length) & mask
+    if not horizontal.any():
+        return mask, horizontal
+    rest = mask & ~horizontal
+    # Box sides: tall vertical runs that join a ruled line at one of its ends (a box's corner),
+    # or that run from one ruled line to another. A "1" standing on an underline does neither.
+    sides = np.zeros_like(mask)
+    tall = side if side is not None else max(int(SIDE_TO_HEIGHT * h), 8)
+    columns = long_runs(spread(rest, 2, axis=1).T, tall).T & rest
+    if columns.any():
+        sides = _box_sides(columns, horizontal) & rest
+    removed = horizontal | sides
+    rest = mask & ~removed
+    # A stroke crossing a line: ink within reach above and below -> restore the line's pixels.
+    crossing = _reaches_ink(horizontal, rest, False) & _reaches_ink(horizontal, rest, True)
+    removed &= ~crossing
+    return mask & ~removed, removed

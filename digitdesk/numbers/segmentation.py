@@ -1,0 +1,218 @@
+"""Which ink makes which digit: cut hypotheses scored by the model, best path by dynamic programming.
+
+The marks that may hold digits are over-segmented into *pieces*: a mark wider than a digit is
+cut at the minima of its vertical ink projection (touching digits meet where there is little
+ink). Any run of neighbouring pieces that could be one digit (not too wide, tall enough, no gap
+between its pieces) is a *candidate*; every candidate goes through the model's own
+normalisation and all of them are classified in one batch. The reading is the sequence of
+candidates covering the pieces that maximises the summed log-probabilities plus a small
+geometric prior, so a broken digit is read whole when its parts make a better digit together,
+and touching digits are cut where the model sees two good digits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..preprocess import NoInkError, normalize_digit_with_box
+from .marks import DIGIT, Mark
+
+# A mark wider than this (in digit heights) may hold touching digits and gets cut hypotheses.
+CUT_WIDTH = 0.85
+# Narrowest piece a cut may leave (digit heights): a "1" is about this narrow.
+MIN_PIECE = 0.14
+MAX_CUTS = 5
+# A candidate wider than this (digit heights) is penalised: one digit rarely is.
+WIDE = 1.15
+# Pieces further apart than this (digit heights) cannot be parts of one digit.
+MAX_GAP = 0.2
+MAX_PIECES = 4
+# Cost (log-probability) of leaving a piece out of the reading: cheap for slivers, dear for ink
+# as tall as a digit.
+SKIP_SMALL, SKIP_BIG = -1.0, -8.0
+# Neighbouring digits may overlap by this share of the narrower one for free; beyond, each
+# share of overlap costs OVERLAP_COST (log-probability): parts that overlap belong together.
+OVERLAP_FREE, OVERLAP_COST = 0.3, 4.0
+# Price of each digit read, so that two good halves do not beat one good whole by a hair.
+PER_DIGIT = -0.15
+
+
+@dataclass(frozen=True)
+class Piece:
+    mark: Mark
+    x0: int     # columns [x0, x1) of the mark that belong to this piece
+    x1: int
+    y0: int     # rows of the piece's own ink
+    y1: int
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Candidate:
+    first: int      # pieces [first, last) of the reading order
+    last: int
+    image: np.ndarray | None = None
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)   # x, y, w, h in the (upright) ink
+    prior: float = 0.0
+    probs: np.ndarray | None = None
+
+    @property
+    def digit(self) -> int:
+        return int(np.argmax(self.probs))
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs[self.digit])
+
+    def score(self) -> float:
+        return math.log(max(self.confidence, 1e-6)) + self.prior + PER_DIGIT
+
+
+def _rows_of(cols_mask: np.ndarray, y0: int) -> tuple[int, int]:
+    rows = np.flatnonzero(cols_mask.any(axis=1))
+    return y0 + int(rows[0]), y0 + int(rows[-1]) + 1
+
+
+def cut_pieces(owner: np.ndarray, mark: Mark, height: float) -> list[Piece]:
+    """The mark itself, or its parts between the likeliest cuts if it is wide enough to be several."""
+    box = owner[mark.y0 : mark.y1, mark.x0 : mark.x1] == mark.label
+    if mark.w <= CUT_WIDTH * height:
+        return [Piece(mark, mark.x0, mark.x1, mark.y0, mark.y1)]
+    profile = box.sum(axis=0).astype(np.float32)
+    smooth = np.convolve(profile, np.ones(3, dtype=np.float32) / 3, mode="same")
+    margin = max(2, int(MIN_PIECE * height))
+    spacing = max(3, int(0.2 * height))
+    inner = np.arange(margin, mark.w - margin)
+    if inner.size == 0:
+        return [Piece(mark, mark.x0, mark.x1, mark.y0, mark.y1)]
+    s = smooth[inner]
+    left = smooth[inner - 1]
+    right = smooth[np.minimum(inner + 1, mark.w - 1)]
+    minima = inner[(s <= left) & (s <= right)]
+    chosen: list[int] = []
+    most = max(MAX_CUTS, int(2.5 * mark.w / height))
+    for c in sorted(minima.tolist(), key=lambda c: (smooth[c], abs(c - mark.w / 2))):
+        if len(chosen) >= most:
+            break
+        if all(abs(c - o) >= spacing for o in chosen):
+            chosen.append(c)
+    bounds = [0] + sorted(chosen) + [mark.w]
+    pieces = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        part = box[:, a:b]
+        if not part.any():
+            continue
+        y0, y1 = _rows_of(part, mark.y0)
+        pieces.append(Piece(mark, mark.x0 + a, mark.x0 + b, y0, y1))
+    return pieces
+
+
+def candidates(pieces: list[Piece], height: float) -> list[Candidate]:
+    """Every run of neighbouring pieces that could be one digit."""
+    out = []
+    n = len(pieces)
+    for i in range(n):
+        x0, x1 = pieces[i].x0, pieces[i].x1
+        y0, y1 = pieces[i].y0, pieces[i].y1
+        for j in range(i + 1, min(n, i + MAX_PIECES) + 1):
+            if j > i + 1:
+                p = pieces[j - 1]
+                if p.x0 - x1 > MAX_GAP * height:
+                    break
+                x0, x1 = min(x0, p.x0), max(x1, p.x1)
+                y0, y1 = min(y0, p.y0), max(y1, p.y1)
+            w, h = x1 - x0, y1 - y0
+            if w > 1.6 * height:
+                break
+            if h < 0.45 * height:
+                continue
+            prior = -3.0 * max(0.0, w / height - WIDE)
+            out.append(Candidate(i, j, prior=prior))
+    return out
+
+
+def render(cand: Candidate, pieces: list[Piece], owner: np.ndarray, ink: np.ndarray) -> None:
+    """The candidate's own ink, normalised like MNIST (sets ``image`` and ``box``)."""
+    parts = pieces[cand.first : cand.last]
+    x0 = min(p.x0 for p in parts)
+    x1 = max(p.x1 for p in parts)
+    y0 = min(p.y0 for p in parts)
+    y1 = max(p.y1 for p in parts)
+    own = owner[y0:y1, x0:x1]
+    keep = np.zeros(own.shape, dtype=bool)
+    for p in parts:
+        keep[:, p.x0 - x0 : p.x1 - x0] |= own[:, p.x0 - x0 : p.x1 - x0] == p.mark.label
+    try:
+        image, (bx, by, bw, bh) = normalize_digit_with_box(np.where(keep, ink[y0:y1, x0:x1], 0.0))
+    except NoInkError:
+        cand.prior = -math.inf
+        return
+    cand.image = image
+    cand.box = (x0 + bx, y0 + by, bw, bh)
+
+
+def _span(c: Candidate, pieces: list[Piece]) -> tuple[int, int]:
+    parts = pieces[c.first : c.last]
+    return min(p.x0 for p in parts), max(p.x1 for p in parts)
+
+
+def _between(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Cost of reading two neighbouring spans as two digits: digits side by side overlap little."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    narrower = max(1, min(a[1] - a[0], b[1] - b[0]))
+    return OVERLAP_COST * max(0.0, overlap / narrower - OVERLAP_FREE)
+
+
+def best_path(n: int, cands: list[Candidate], pieces: list[Piece], height: float) -> list[Candidate]:
+    """The candidates covering pieces 0..n-1 (some may be skipped) with the highest total score.
+
+    Dynamic programming over candidates ordered by their last piece; a step from one digit to
+    the next pays for how much the two overlap horizontally.
+    """
+    live = [c for c in cands if c.image is not None and math.isfinite(c.prior)]
+    nodes: list[tuple[int, int, float, Candidate | None, tuple[int, int] | None]] = []
+    for c in live:
+        nodes.append((c.first, c.last, c.score(), c, _span(c, pieces)))
+    for i, p in enumerate(pieces):
+        skip = SKIP_SMALL if (p.y1 - p.y0) < 0.5 * height else SKIP_BIG
+        nodes.append((i, i + 1, skip, None, None))
+    nodes.sort(key=lambda t: t[1])
+    by_last: dict[int, list[int]] = {}
+    best = [-math.inf] * len(nodes)
+    back = [-1] * len(nodes)
+    for k, (first, last, score, cand, span) in enumerate(nodes):
+        if first == 0:
+            best[k] = score
+        for m in by_last.get(first, ()):
+            v = best[m] + score
+            if span is not None and nodes[m][4] is not None:
+                v -= _between(nodes[m][4], span)
+            if v > best[k]:
+                best[k], back[k] = v, m
+        by_last.setdefault(last, []).append(k)
+    ends = [k for k in by_last.get(n, ()) if math.isfinite(best[k])]
+    if not ends:
+        return []
+    k = max(ends, key=lambda e: best[e])
+    path = []
+    while k >= 0:
+        if nodes[k][3] is not None:
+            path.append(nodes[k][3])
+        k = back[k]
+    return path[::-1]
+
+
+def digit_pieces(owner: np.ndarray, marks: list[Mark], height: float) -> list[Piece]:
+    """Pieces of every digit mark, in reading order (left to right by centre)."""
+    pieces = []
+    for m in marks:
+        if m.kind == DIGIT:
+            pieces.extend(cut_pieces(owner, m, height))
+    pieces.sort(key=lambda p: p.cx)
+    return pieces
