@@ -6,6 +6,7 @@ folder never freezes the window. A picture that cannot be read becomes a row say
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -280,10 +281,12 @@ class ImagesPage(QWidget):
                                             "use the Batch workspace for whole folders")])
                 return
             count += 1
+            # Files named directly show their name; files found in a folder, their path inside it.
+            name = os.path.basename(src.path) if src.display == src.path else src.display
             if src.error:
-                emit([ImageItem(src.display, src.path, message=src.error)])
+                emit([ImageItem(name, src.path, message=src.error)])
             else:
-                emit(read_file_items(src.path, src.display, model, threshold))
+                emit(read_file_items(src.path, name, model, threshold))
 
     def _add_items(self, items, finished_job: int) -> None:
         for item in items:

@@ -166,7 +166,11 @@ class MainWindow(QMainWindow):
         self.model_label.setText("No model")
         self.draw_page._show_nothing(f"The model could not be loaded: {message}")
         self.show_message(f"The model could not be loaded: {message}")
-        QMessageBox.warning(self, "digitdesk", f"The digit model could not be loaded, so nothing can be read.\n\n{message}")
+        box = QMessageBox(QMessageBox.Icon.Warning, "digitdesk",
+                          f"The digit model could not be loaded, so nothing can be read.\n\n{message}",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("model-error")
+        box.open()   # window-modal, not a nested event loop: a headless self-check must not block
 
     def _apply_threshold(self, threshold: float, save: bool) -> None:
         self.batch_page.threshold_box.blockSignals(True)
@@ -301,7 +305,7 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from .about import show_about
 
-        show_about(self, self.provider.model, self.provider.error)
+        return show_about(self, self.provider.model, self.provider.error)
 
     # --- settings -------------------------------------------------------------------------------------
 

@@ -29,7 +29,6 @@ def _reading_key(r: Result):
 
 
 _SORT_KEYS = {
-    THUMB: lambda r: (r.file, r.page),
     FILE: lambda r: (r.file, r.page),
     PAGE: lambda r: r.page,
     FIELD: lambda r: r.field,
@@ -180,8 +179,17 @@ class ResultsModel(QAbstractTableModel):
     # --- sorting -------------------------------------------------------------------------------
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column``; a column below 0 goes back to batch order."""
         key = _SORT_KEYS.get(column)
         if key is None:
+            if column < 0 and self._order is not None:
+                self._sort = None
+                self.layoutAboutToBeChanged.emit()
+                persistent = self.persistentIndexList()
+                before = [self.batch_index(p.row()) for p in persistent]
+                self._order = self._pos = None
+                self.changePersistentIndexList(persistent, [self.index(i, p.column()) for p, i in zip(persistent, before)])
+                self.layoutChanged.emit()
             return
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
@@ -228,12 +236,19 @@ class ResultsFilter(QSortFilterProxyModel):
         self._text = ""
 
     def set_statuses(self, statuses: Optional[Iterable[str]]) -> None:
-        self._statuses = None if statuses is None else frozenset(statuses)
-        self.invalidateRowsFilter()
+        self._refilter(lambda: setattr(self, "_statuses", None if statuses is None else frozenset(statuses)))
 
     def set_text(self, text: str) -> None:
-        self._text = text.strip().lower()
-        self.invalidateRowsFilter()
+        self._refilter(lambda: setattr(self, "_text", text.strip().lower()))
+
+    def _refilter(self, change) -> None:
+        if hasattr(self, "beginFilterChange"):      # Qt 6.10+
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
         r = self.sourceModel().result(source_row)

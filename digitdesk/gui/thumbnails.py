@@ -34,6 +34,7 @@ class ThumbnailLoader(QObject):
         self._cond = threading.Condition()
         self._pages: "OrderedDict[tuple[str, int], object]" = OrderedDict()  # decoded pages, few
         self._stop = False
+        self.requested = 0                # pictures asked for so far (laziness is testable)
         self._thread = threading.Thread(target=self._loop, name="thumbnails", daemon=True)
         self._thread.start()
 
@@ -53,6 +54,7 @@ class ThumbnailLoader(QObject):
             if key not in self._pending and key[0]:
                 self._pending.add(key)
                 self._requests.append(key)
+                self.requested += 1
                 if len(self._requests) > self.backlog:
                     for old in self._requests[: -self.backlog]:
                         self._pending.discard(old)
