@@ -120,5 +120,7 @@ def remove_ruled_lines(
     rest = mask & ~removed
     # A stroke crossing a line: ink within reach above and below -> restore the line's pixels.
     crossing = _reaches_ink(horizontal, rest, False) & _reaches_ink(horizontal, rest, True)
+    if sides.any():
+        crossing |= (_reaches_ink(sides.T, rest.T, False) & _reaches_ink(sides.T, rest.T, True)).T
     removed &= ~crossing
     return mask & ~removed, removed

@@ -1,0 +1,114 @@
+"""The string recogniser: a CNN with a CTC head that reads a whole written amount at once.
+
+It complements the segmentation reader (:mod:`.segmentation`): it needs no cuts, so touching
+and overlapping digits cost it nothing, while segmentation gives exact digit boxes. Model
+contract, written once for training (``training/strings``) and the runtime:
+
+* input ``strip``: float32 [N, STRIP_H, STRIP_W, 1], white ink on black in [0, 1]: the ink's
+  bounding box scaled to fit STRIP_H - 2 * PAD rows (and at most STRIP_W - 2 * PAD columns),
+  placed PAD pixels from the top-left corner (:func:`strip_input`);
+* output ``frames``: float32 [N, FRAMES, 11], per-frame softmax; class 0 is the CTC blank,
+  class d + 1 is digit d. Separators, dashes, ``$`` and ``/-`` have no class: the model is
+  trained to emit nothing for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..resources_path import resource_path
+
+STRIP_H, STRIP_W, PAD = 32, 256, 2
+FRAMES = STRIP_W // 4
+INPUT_NAME, OUTPUT_NAME = "strip", "frames"
+MODEL_DIR, MODEL_FILE = "model_strings", "strings.onnx"
+INK_LEVEL = 0.3
+
+
+@dataclass(frozen=True)
+class StripGeometry:
+    """How a strip was cut from the ink: strip x = (ink x - x0) * scale + PAD."""
+
+    x0: int
+    y0: int
+    scale: float
+
+
+def strip_input(ink: np.ndarray) -> tuple[np.ndarray, StripGeometry]:
+    """The model's input for an ink map (white on black); raises ValueError without ink."""
+    rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
+    cols = np.flatnonzero(ink.max(axis=0) > INK_LEVEL)
+    if rows.size == 0:
+        raise ValueError("no ink")
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    crop = np.ascontiguousarray(ink[y0:y1, x0:x1], dtype=np.float32)
+    h, w = crop.shape
+    scale = min((STRIP_H - 2 * PAD) / h, (STRIP_W - 2 * PAD) / w)
+    nh, nw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
+    small = Image.fromarray(crop, mode="F").resize((nw, nh), Image.BOX if scale < 1 else Image.BILINEAR)
+    out = np.zeros((STRIP_H, STRIP_W), dtype=np.float32)
+    top = PAD + (STRIP_H - 2 * PAD - nh) // 2
+    out[top : top + nh, PAD : PAD + nw] = np.clip(np.asarray(small, dtype=np.float32), 0.0, 1.0)
+    return out, StripGeometry(x0, y0 - (top - PAD) / scale, scale)
+
+
+def default_path() -> Path:
+    return resource_path(MODEL_DIR, MODEL_FILE)
+
+
+class StringModel:
+    """The CTC string model on onnxruntime (one session, shared, thread-safe)."""
+
+    def __init__(self, path: str | Path | None = None, threads: int = 0):
+        import onnxruntime as ort
+
+        self.path = Path(path) if path else default_path()
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    def frames(self, strips: np.ndarray) -> np.ndarray:
+        x = np.asarray(strips, dtype=np.float32).reshape(-1, STRIP_H, STRIP_W, 1)
+        return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+
+
+@dataclass
+class Decoded:
+    text: str
+    confidences: tuple[float, ...]     # per digit: the best frame's probability
+    frames: tuple[int, ...]            # per digit: the frame where it peaks
+    sequence_probability: float        # the best path's probability
+
+
+def decode(frames: np.ndarray) -> Decoded:
+    """Greedy CTC decoding of one [FRAMES, 11] output."""
+    best = frames.argmax(axis=1)
+    p = frames.max(axis=1)
+    text, confs, where = [], [], []
+    prev = 0
+    for t, k in enumerate(best):
+        if k != 0 and k != prev:
+            text.append(str(k - 1))
+            confs.append(float(p[t]))
+            where.append(t)
+        elif k != 0 and k == prev and p[t] > confs[-1]:
+            confs[-1] = float(p[t])
+            where[-1] = t
+        prev = k
+    return Decoded("".join(text), tuple(confs), tuple(where), float(np.exp(np.log(np.maximum(p, 1e-9)).sum())))
+
+
+@lru_cache(maxsize=2)
+def shared_string_model(path: str = "") -> StringModel | None:
+    """The shipped string model, or None when it is not installed (segmentation reads alone)."""
+    p = Path(path) if path else default_path()
+    if not p.is_file():
+        return None
+    return StringModel(p)

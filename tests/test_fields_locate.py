@@ -1,0 +1,96 @@
+"""Field location: the field's own ink on shifted and turned pages, nothing from around it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from digitdesk.field_locate import field_region, locate_field
+from digitdesk.fields import Field
+from digitdesk.preprocess import NoInkError
+from tests.synth import amount_field_fractions, make_cheque, mnist_available
+
+W, H = 1000, 500
+FIELD = Field("amount", 0.5, 0.4, 0.3, 0.2, "number")      # pixels 500..800 x 200..300
+
+
+def blob(page, x, y, w=14, h=40):
+    """A digit-sized piece of ink: a thick bar with a foot (one component)."""
+    page[y : y + h, x : x + 5] = 0.1
+    page[y + h - 5 : y + h, x : x + w] = 0.1
+
+
+def form_page(box=True):
+    page = np.full((H, W), 0.93, dtype=np.float32)
+    if box:
+        page[206:209, 506:794] = 0.2        # the box the field was drawn around
+        page[291:294, 506:794] = 0.2
+        page[206:294, 506:509] = 0.2
+        page[206:294, 791:794] = 0.2
+    blob(page, 560, 230)
+    blob(page, 620, 232)
+    blob(page, 780, 228, w=30)               # crosses the field's right edge (x = 800)
+    blob(page, 470, 230)                     # printed "$" just left of the field
+    blob(page, 600, 150, h=40)               # a date just above it
+    blob(page, 640, 330, h=40)               # MICR just below it
+    return page
+
+
+def turned(page, degrees, dx, dy):
+    img = Image.fromarray(page, mode="F")
+    return np.asarray(img.rotate(degrees, resample=Image.BILINEAR, translate=(dx, dy), fillcolor=0.93))
+
+
+def components(ink):
+    return ndimage.label(ink > 0.3, structure=np.ones((3, 3)))[1]
+
+
+@pytest.mark.parametrize("box", [True, False])
+def test_keeps_the_field_ink_whole_and_nothing_around_it(box):
+    found = locate_field(form_page(box), FIELD)
+    assert components(found.ink) == 3
+    x0, y0 = found.origin
+    cols = np.flatnonzero((found.ink > 0.3).any(axis=0)) + x0
+    rows = np.flatnonzero((found.ink > 0.3).any(axis=1)) + y0
+    assert cols.min() >= 555 and cols.max() >= 808         # the edge-crossing digit is whole
+    assert rows.min() >= 225 and rows.max() <= 275          # no date, no MICR, no box rules
+
+
+@pytest.mark.parametrize("degrees,dx,dy", [(2.0, 20, 10), (-2.0, -20, -10), (1.5, -20, 10), (-1.0, 20, -10)])
+def test_skewed_and_shifted_pages(degrees, dx, dy):
+    straight = locate_field(form_page(), FIELD)
+    found = locate_field(turned(form_page(), degrees, dx, dy), FIELD)
+    assert found.angle_deg == pytest.approx(degrees, abs=0.3)
+    assert found.snapped
+    assert components(found.ink) == 3
+    assert (found.ink > 0.3).sum() == pytest.approx((straight.ink > 0.3).sum(), rel=0.2)
+
+
+def test_field_region_is_dark_ink_on_white_with_its_page_corner():
+    region, (x, y) = field_region(form_page(), FIELD)
+    assert region.dtype == np.float32 and region.max() <= 1.0
+    assert np.median(region) > 0.9 and region.min() < 0.3
+    assert 500 <= x <= 570 and 200 <= y <= 240
+
+
+def test_empty_field_is_no_ink():
+    page = np.full((H, W), 0.93, dtype=np.float32)
+    page[206:209, 506:794] = 0.2
+    page[291:294, 506:794] = 0.2
+    with pytest.raises(NoInkError):
+        locate_field(page, FIELD)
+
+
+@pytest.mark.skipif(not mnist_available(), reason="shared MNIST data not found")
+def test_cheque_amount_located_on_skewed_scans():
+    field = Field("amount", *amount_field_fractions(), mode="number")
+    for seed in (40, 41):
+        c = make_cheque(seed, box_style="box")
+        straight = make_cheque(seed, skew=False, box_style="box")
+        found = locate_field(c.image, field)
+        ref = locate_field(straight.image, field)
+        assert found.angle_deg == pytest.approx(c.skew_deg, abs=0.35)
+        assert (found.ink > 0.3).sum() == pytest.approx((ref.ink > 0.3).sum(), rel=0.15)
+        assert found.ink.shape[0] < 0.3 * c.image.shape[0]

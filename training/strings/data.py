@@ -1,0 +1,60 @@
+"""Synthetic written amounts for the string model, drawn the way the runtime will see them.
+
+Each sample is an amount composed by the cheque generator's handwriting (MNIST *training*
+digits, separators, dashes, ``$``, ``/-``, touching digits), with what field location leaves
+behind on real scans (stray specks, stubs of ruled lines, faint strokes), turned into the
+model's input by the runtime's own :func:`digitdesk.numbers.string_model.strip_input`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from digitdesk.numbers.string_model import strip_input
+from tests.synth.handwriting import random_amount, random_writer, render_amount
+from tests.synth.mnist_source import digit_bank
+
+MAX_DIGITS = 6
+
+
+def _artefacts(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    h, w = ink.shape
+    ink = np.pad(ink, ((8, 8), (8, 8)))
+    h, w = ink.shape
+    if rng.random() < 0.4:                       # specks of dust and texture
+        for _ in range(int(rng.integers(1, 6))):
+            y, x = int(rng.integers(0, h - 3)), int(rng.integers(0, w - 3))
+            s = int(rng.integers(1, 4))
+            ink[y : y + s, x : x + s] = np.maximum(ink[y : y + s, x : x + s], rng.uniform(0.4, 1))
+    if rng.random() < 0.2:                       # a stub of a ruled line left at an edge
+        y = int(rng.choice([rng.integers(0, 6), rng.integers(h - 6, h)]))
+        x0 = int(rng.integers(0, w // 2))
+        ink[y : y + 2, x0 : x0 + int(rng.integers(5, w // 3))] = rng.uniform(0.5, 1)
+    if rng.random() < 0.3:
+        ink = ndimage.gaussian_filter(ink, rng.uniform(0.4, 1.0))
+        ink = np.clip(ink / max(ink.max(), 1e-6), 0, 1)
+    if rng.random() < 0.2:                       # faint pen
+        ink = np.clip(ink * rng.uniform(0.5, 0.9) / 0.9, 0, 1)
+    return ink.astype(np.float32)
+
+
+def make_sample(rng: np.random.Generator, split: str = "train") -> tuple[np.ndarray, str]:
+    bank = digit_bank(split)
+    text, digits = random_amount(rng, MAX_DIGITS)
+    writer = random_writer(rng)
+    ink = render_amount(text, bank, writer, rng).ink
+    strip, _ = strip_input(_artefacts(ink, rng))
+    return (strip * 255 + 0.5).astype(np.uint8), digits
+
+
+def make_set(n: int, seed: int, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """``n`` strips (uint8) and labels [n, MAX_DIGITS] (digit + 1, 0 = padding: CTC's blank)."""
+    rng = np.random.default_rng(seed)
+    strips = []
+    labels = np.zeros((n, MAX_DIGITS), dtype=np.int32)
+    for i in range(n):
+        strip, digits = make_sample(rng, split)
+        strips.append(strip)
+        labels[i, : len(digits)] = [int(c) + 1 for c in digits]
+    return np.stack(strips), labels
