@@ -15,14 +15,12 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..preprocess import NoInkError
-from ..recognize import Reading
-from .reading import read_picture
+# The recogniser (scipy, onnxruntime) is imported on the worker thread, after the window shows.
 
 
 @dataclass(frozen=True)
 class LiveResult:
-    reading: Optional[Reading]            # None: nothing to read (message says why)
+    reading: Optional["Reading"]          # digitdesk.recognize.Reading; None: nothing to read
     per_digit: Optional[np.ndarray]       # [n, 10]: the model's probabilities for each digit read
     message: str
     elapsed_ms: float                     # time the reading took on the worker thread
@@ -77,6 +75,9 @@ class LiveReader(QObject):
         self._thread.join(timeout=2)
 
     def _loop(self) -> None:
+        from ..preprocess import NoInkError
+        from .reading import read_picture
+
         while True:
             with self._cond:
                 while not self._stop and (self._pending is None or self.model is None):

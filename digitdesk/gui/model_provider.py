@@ -40,7 +40,13 @@ class ModelProvider(QObject):
         try:
             from ..model import shared_model
 
-            self._outcome = ("ok", shared_model(self.model_path))
+            model = shared_model(self.model_path)
+            from .. import recognize  # noqa: F401  (scipy and friends: warm before the first stroke)
+            try:
+                from .. import numbers  # noqa: F401
+            except ImportError:
+                pass
+            self._outcome = ("ok", model)
         except Exception as exc:  # ModelError, onnxruntime errors, a missing package
             self._outcome = ("error", str(exc) or type(exc).__name__)
 
