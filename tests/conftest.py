@@ -25,7 +25,7 @@ def _isolated_qsettings(request, tmp_path):
     if not {"qtbot", "qapp"} & set(request.fixturenames):
         yield
         return
-    import digitdesk.gui  # noqa: F401  (guards None's refcount on Python 3.11 before Qt runs)
+    import digitdesk.gui  # noqa: F401  (guards None/True/False refcounts on Python 3.11 before Qt runs)
     from PySide6.QtCore import QCoreApplication, QSettings
 
     QCoreApplication.setOrganizationName("digitdesk-tests")

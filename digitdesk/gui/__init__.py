@@ -5,4 +5,4 @@ Everything that imports PySide6 lives here. The widgets adapt the core (``digitd
 dropped images and batches read exactly as the CLI does.
 """
 
-from . import none_refcount  # noqa: E402,F401  (before any Qt call: see the module's docstring)
+from . import singleton_refcounts  # noqa: E402,F401  (before any Qt call: see its docstring)
