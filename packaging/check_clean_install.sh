@@ -66,6 +66,7 @@ vpy="$bin/python"
 step "pip install (non-editable) $tmp/src"
 "$vpy" -m pip install --quiet --disable-pip-version-check "$tmp/src" \
     || fail "pip install of the project failed"
+"$vpy" -m pip check --disable-pip-version-check || fail "pip check: the installed dependencies conflict"
 cp "$here/sample_digits.py" "$tmp/sample_digits.py"
 rm -rf "$tmp/src"   # nothing of the source is left to lean on
 
