@@ -113,15 +113,36 @@ class _Recorder:
                     "PySide6/Qt/plugins/sqldrivers/libqsqlite.so", "PySide6/Qt/translations/qt_de.qm",
                     r"PySide6\Qt6Quick.dll", r"PySide6\plugins\platforms\qwindows.dll",
                     "onnxruntime/capi/libonnxruntime_providers_shared.so",
+                    "libpango-1.0.so.0", "libglib-2.0.so.0",
                 )
             ]
         _Recorder.calls.append((type(self).__name__, self))
 
 
-def _run_spec() -> dict:
+# Link-time dependencies for the stand-in binaries: the GTK theme plugin drags in pango, which
+# nothing kept needs, and glib, which QtCore needs too.
+_LINKS = {
+    "libqgtk3.so": {"libpango-1.0.so.0", "libglib-2.0.so.0"},
+    "libQt6Core.so.6": {"libglib-2.0.so.0"},
+}
+
+
+def _get_imports(filename, search_paths=None):
+    return {(name, "/nonexistent/" + name) for name in _LINKS.get(Path(filename).name, ())}
+
+
+def _run_spec(monkeypatch) -> dict:
+    """Execute the spec with PyInstaller's building blocks replaced by recorders (PyInstaller
+    itself need not be installed)."""
     if not MODEL.is_file():
         pytest.skip(f"the shipped model is not there yet ({MODEL}); the spec refuses to build without it")
-    pytest.importorskip("PyInstaller")
+    import types
+
+    fake = types.ModuleType("PyInstaller.depend.bindepend")
+    fake.get_imports = _get_imports
+    for name in ("PyInstaller", "PyInstaller.depend"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "PyInstaller.depend.bindepend", fake)
     _Recorder.calls = []
     names = {n: type(n, (_Recorder,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     namespace = {"SPECPATH": str(PACKAGING), "__file__": str(SPEC), **names}
@@ -129,8 +150,8 @@ def _run_spec() -> dict:
     return namespace
 
 
-def test_spec_bundles_resources_and_leaves_out_training_and_unused_qt():
-    ns = _run_spec()
+def test_spec_bundles_resources_and_leaves_out_training_and_unused_qt(monkeypatch):
+    ns = _run_spec(monkeypatch)
     analysis = next(obj for kind, obj in _Recorder.calls if kind == "Analysis")
     excludes = set(analysis.kwargs["excludes"])
     assert {"tensorflow", "keras", "tf2onnx", "matplotlib", "pytest", "training", "tests"} <= excludes
@@ -150,6 +171,7 @@ def test_spec_bundles_resources_and_leaves_out_training_and_unused_qt():
     assert "PySide6/Qt/plugins/imageformats/libqsvg.so" in kept
     for dropped in ("libQt6Network", "libqeglfs", "libqgtk3", "sqldrivers", "translations", "Qt6Quick"):
         assert not any(dropped in name for name in kept), dropped
+    assert "libglib-2.0.so.0" in kept and "libpango-1.0.so.0" not in kept  # only libqgtk3 linked pango
 
     exes = {obj.kwargs["name"]: obj for kind, obj in _Recorder.calls if kind == "EXE"}
     assert set(exes) == {"digitdesk", "digitdesk-cli"}
