@@ -189,7 +189,7 @@ def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str
     mode = mode or field.mode
     found = locate_field(page_gray, field)
     if mode == "number":
-        reading = read_number_ink(found.ink, model)
+        reading = read_number_ink(found.ink, model, lines=False)
     else:
         reading = read(1.0 - found.ink, model, mode)
     ox, oy = found.origin

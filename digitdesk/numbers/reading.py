@@ -20,8 +20,12 @@ from .marks import DIGIT, SPECK, SYMBOLS, Mark, classify_marks, digit_height, fi
 from .ruled_lines import remove_ruled_lines
 from .segmentation import Candidate, best_path, candidates, digit_pieces, render
 from .slant import Shear, deslant, estimate_slant
+from .string_model import shared_string_model
+from .string_reading import combine, read_strip
 
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
+# Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
+LABEL_LEVEL = 0.2
 # Digits are at least this tall: pixels, and share of the picture's height.
 MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
 NO_DIGITS = "no digits found: only separators, lines or specks"
@@ -47,11 +51,16 @@ def prepare(gray: np.ndarray) -> Layout:
     return prepare_ink(ink_map(gray))
 
 
-def prepare_ink(ink: np.ndarray) -> Layout:
-    """:func:`prepare` for an ink map already made (white ink on black, [0, 1])."""
+def prepare_ink(ink: np.ndarray, lines: bool = True) -> Layout:
+    """:func:`prepare` for an ink map already made (white ink on black, [0, 1]).
+
+    ``lines=False`` skips ruled-line removal, for ink that field location already cleaned.
+    """
     mask = ink > INK_LEVEL
-    mask, removed = remove_ruled_lines(mask)
-    if removed.any():
+    removed = None
+    if lines:
+        mask, removed = remove_ruled_lines(mask)
+    if removed is not None and removed.any():
         halo = ndimage.binary_dilation(removed, iterations=2) & ~mask
         ink = np.where(halo | removed & ~mask, 0.0, ink).astype(np.float32)
     slant = estimate_slant(mask)
@@ -60,7 +69,7 @@ def prepare_ink(ink: np.ndarray) -> Layout:
         mask = ink > INK_LEVEL
     else:
         shear = Shear(0.0, (ink.shape[0] - 1) / 2.0, 0)
-    labels, marks = find_marks(mask)
+    labels, marks = find_marks(ink > LABEL_LEVEL)
     if not marks:
         raise NoInkError()
     height = digit_height(marks)
@@ -115,15 +124,24 @@ def reading_of(path: list[Candidate], layout: Layout, shape: tuple[int, int]) ->
     )
 
 
-def read_number(gray: np.ndarray, model: DigitModel) -> Reading:
-    """Read ``gray`` as a number: digits only (separators, dashes, ``$`` and ``/-`` left out)."""
-    return read_number_ink(ink_map(gray), model)
+def read_number(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
+    """Read ``gray`` as a number: digits only (separators, dashes, ``$`` and ``/-`` left out).
+
+    ``strings``: the string model giving a second opinion (:mod:`.string_reading`); None uses
+    the shipped one when it is installed, False reads by segmentation alone.
+    """
+    return read_number_ink(ink_map(gray), model, strings=strings)
 
 
-def read_number_ink(ink: np.ndarray, model: DigitModel) -> Reading:
+def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, strings=None) -> Reading:
     """:func:`read_number` for an ink map already made; boxes are in the ink map's pixels."""
-    layout = prepare_ink(ink)
-    return reading_of(segment(layout, model), layout, ink.shape)
+    layout = prepare_ink(ink, lines)
+    segmented = reading_of(segment(layout, model), layout, ink.shape)
+    if strings is None:
+        strings = shared_string_model()
+    if not strings:
+        return segmented
+    return combine(segmented, read_strip(layout, strings, ink.shape))
 
 
 def _clearly_several(path: list[Candidate], layout: Layout) -> bool:

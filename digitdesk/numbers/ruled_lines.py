@@ -18,18 +18,27 @@ SIDE_TO_HEIGHT = 0.45
 
 
 def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of ``mask`` lying in a row-wise run of True at least ``length`` long."""
+    """Pixels of ``mask`` lying in a row-wise run of True at least ``length`` long.
+
+    A morphological opening by a 1 x ``length`` bar, done with running sums: a window of
+    ``length`` full of ink starts a run, and every pixel such a window covers is in one.
+    """
     h, w = mask.shape
-    padded = np.zeros((h, w + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)               # +1 at a run's start, -1 just after its end
-    starts = np.flatnonzero(edges.ravel() == 1)
-    ends = np.flatnonzero(edges.ravel() == -1)
-    keep = (ends - starts) >= length
-    out = np.zeros(h * (w + 1), dtype=np.int32)
-    np.add.at(out, starts[keep], 1)
-    np.add.at(out, ends[keep], -1)
-    return np.cumsum(out).reshape(h, w + 1)[:, :w] > 0
+    length = max(1, int(length))
+    if length > w:
+        return np.zeros_like(mask)
+    c = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=c[:, 1:])
+    full = (c[:, length:] - c[:, :-length]) == length          # windows [x, x + length)
+    if not full.any():
+        return np.zeros_like(mask)
+    d = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(full, axis=1, out=d[:, 1 : full.shape[1] + 1])
+    d[:, full.shape[1] + 1 :] = d[:, full.shape[1] : full.shape[1] + 1]
+    out = np.empty((h, w), dtype=bool)
+    out[:, : length - 1] = d[:, 1:length] > 0
+    out[:, length - 1 :] = (d[:, length:] - d[:, : w - length + 1]) > 0
+    return out
 
 
 def spread(mask: np.ndarray, reach: int, axis: int) -> np.ndarray:

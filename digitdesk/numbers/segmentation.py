@@ -26,16 +26,21 @@ CUT_WIDTH = 0.85
 MIN_PIECE = 0.14
 MAX_CUTS = 5
 # A candidate wider than this (digit heights) is penalised: one digit rarely is.
-WIDE = 1.15
+WIDE = 1.0
 # Pieces further apart than this (digit heights) cannot be parts of one digit.
 MAX_GAP = 0.2
 MAX_PIECES = 4
+# Pieces shorter than this (digit heights) are fragments: a 5's bar, the top of a broken 4.
+FRAGMENT = 0.6
 # Cost (log-probability) of leaving a piece out of the reading: cheap for slivers, dear for ink
 # as tall as a digit.
 SKIP_SMALL, SKIP_BIG = -1.0, -8.0
 # Neighbouring digits may overlap by this share of the narrower one for free; beyond, each
 # share of overlap costs OVERLAP_COST (log-probability): parts that overlap belong together.
 OVERLAP_FREE, OVERLAP_COST = 0.3, 4.0
+# Reading part of a mark as a digit costs PARTIAL_COST per digit-height its mark falls short
+# of SEVERAL digit-heights wide (the width of two touching digits).
+PARTIAL_COST, SEVERAL = 5, 1.6
 # Price of each digit read, so that two good halves do not beat one good whole by a hair.
 PER_DIGIT = -0.15
 
@@ -113,6 +118,33 @@ def cut_pieces(owner: np.ndarray, mark: Mark, height: float) -> list[Piece]:
     return pieces
 
 
+def _may_join(a: Piece, b: Piece, height: float) -> bool:
+    """Whether neighbouring pieces could be parts of one digit.
+
+    Parts cut from one mark may; so may pieces that overlap or touch horizontally or where one
+    is a fragment (shorter than a digit). Two whole, full-height marks side by side are two
+    digits: trying them as one costs a model call and invites a confident wrong merge.
+    """
+    if a.mark is b.mark:
+        return True
+    if min(a.y1 - a.y0, b.y1 - b.y0) < FRAGMENT * height:
+        return True
+    return min(a.x1, b.x1) - max(a.x0, b.x0) >= -1
+
+
+def _partial_cost(parts: list[Piece], height: float) -> float:
+    """Cost of reading only part of a mark as a digit: cutting one piece of ink into several
+    digits needs the ink to be wide enough to hold several. A half of a 0 or 4 reads as a
+    confident 1 to a digit model, so the cut itself must be paid for."""
+    cost = 0.0
+    for p in {id(q.mark): q for q in parts}.values():
+        m = p.mark
+        own = [q for q in parts if q.mark is m]
+        if min(q.x0 for q in own) > m.x0 or max(q.x1 for q in own) < m.x1:
+            cost -= PARTIAL_COST * max(0.0, SEVERAL - m.w / height)
+    return cost
+
+
 def candidates(pieces: list[Piece], height: float) -> list[Candidate]:
     """Every run of neighbouring pieces that could be one digit."""
     out = []
@@ -125,6 +157,8 @@ def candidates(pieces: list[Piece], height: float) -> list[Candidate]:
                 p = pieces[j - 1]
                 if p.x0 - x1 > MAX_GAP * height:
                     break
+                if not _may_join(pieces[j - 2], p, height):
+                    break
                 x0, x1 = min(x0, p.x0), max(x1, p.x1)
                 y0, y1 = min(y0, p.y0), max(y1, p.y1)
             w, h = x1 - x0, y1 - y0
@@ -133,6 +167,7 @@ def candidates(pieces: list[Piece], height: float) -> list[Candidate]:
             if h < 0.45 * height:
                 continue
             prior = -3.0 * max(0.0, w / height - WIDE)
+            prior += _partial_cost(pieces[i:j], height)
             out.append(Candidate(i, j, prior=prior))
     return out
 

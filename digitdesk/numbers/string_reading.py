@@ -1,0 +1,69 @@
+"""A second opinion on a written number: the CTC string model reads the whole amount at once.
+
+Segmentation (:mod:`.segmentation`) and the string model fail differently: cuts go wrong on
+touching digits, which the string model reads whole; the string model has no notion of where
+a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
+high confidence and, where they disagree, takes the surer one but sends it to review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..recognize import Reading
+from ..results import Box
+from .marks import SPECK
+from .string_model import FRAMES, PAD, STRIP_W, StringModel, decode, strip_input
+
+# When the readers disagree, the chosen reading's confidence is scaled by this: below any
+# sensible review threshold, so a person looks at it.
+DISAGREEMENT = 0.5
+
+
+def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading | None:
+    """The string model's reading of the layout's ink (specks left out); None without ink."""
+    ink = layout.ink
+    specks = [m.label for m in layout.marks if m.kind == SPECK]
+    if specks:
+        ink = np.where(np.isin(layout.owner, specks), 0.0, ink).astype(np.float32)
+    try:
+        strip, geo = strip_input(ink)
+    except ValueError:
+        return None
+    dec = decode(strings.frames(strip[None])[0])
+    if not dec.text:
+        return None
+    digits = [m for m in layout.marks if m.kind == "digit"]
+    y0 = int(np.median([m.y0 for m in digits])) if digits else 0
+    y1 = int(np.median([m.y1 for m in digits])) if digits else ink.shape[0]
+    step = STRIP_W / FRAMES
+    centres = [((t + 0.5) * step - PAD) / geo.scale + geo.x0 for t in dec.frames]
+    half = 0.3 * layout.height
+    boxes = []
+    for i, cx in enumerate(centres):
+        left = (centres[i - 1] + cx) / 2 if i else cx - half
+        right = (centres[i + 1] + cx) / 2 if i + 1 < len(centres) else cx + half
+        left, right = max(left, cx - half), min(right, cx + half)
+        xa, xb = layout.shear.to_picture(left, y0, right, y1)
+        xa, xb = int(max(0, xa)), int(min(shape[1], xb))
+        boxes.append(Box(xa, y0, max(1, xb - xa), max(1, y1 - y0)))
+    return Reading(
+        text=dec.text,
+        confidence=float(np.prod(dec.confidences)),
+        mode="number",
+        digit_confidences=dec.confidences,
+        boxes=tuple(boxes),
+    )
+
+
+def combine(segmented: Reading, string: Reading | None) -> Reading:
+    """One reading from both readers' (see the module's docstring)."""
+    if string is None:
+        return segmented
+    if string.text == segmented.text:
+        both = tuple(1.0 - (1.0 - a) * (1.0 - b) for a, b in zip(segmented.digit_confidences, string.digit_confidences))
+        return replace(segmented, digit_confidences=both, confidence=float(np.prod(both)))
+    pick = string if string.confidence > segmented.confidence else segmented
+    return replace(pick, confidence=pick.confidence * DISAGREEMENT)
