@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", default="", help="npz to reuse generated data from")
+    parser.add_argument("--checkpoint", default="", help="save the Keras model here after every epoch")
+    parser.add_argument("--export-from", default="", help="skip training: export this saved Keras model")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.time()
@@ -91,12 +93,17 @@ def main(argv=None) -> int:
     from .model import build
 
     keras.utils.set_random_seed(args.seed)
-    model = build(args.width)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CTC())
-    xs = (x.astype(np.float32) / 255.0)[..., None]
     vxs = (vx.astype(np.float32) / 255.0)[..., None]
-    schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=1, min_lr=3e-5)
-    model.fit(xs, y, batch_size=64, epochs=args.epochs, validation_data=(vxs, vy), callbacks=[schedule], verbose=2)
+    if args.export_from:
+        model = keras.models.load_model(args.export_from, compile=False)
+    else:
+        model = build(args.width)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CTC())
+        xs = (x.astype(np.float32) / 255.0)[..., None]
+        callbacks = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=1, min_lr=3e-5)]
+        if args.checkpoint:
+            callbacks.append(keras.callbacks.ModelCheckpoint(args.checkpoint))
+        model.fit(xs, y, batch_size=64, epochs=args.epochs, validation_data=(vxs, vy), callbacks=callbacks, verbose=2)
     import keras.ops as ops
 
     probs = np.asarray(ops.softmax(model.predict(vxs, batch_size=256, verbose=0), axis=-1))

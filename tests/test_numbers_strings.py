@@ -1,0 +1,66 @@
+"""The string model's runtime side: strip input, CTC decoding, and combining it with segmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitdesk.numbers.string_model import FRAMES, PAD, STRIP_H, STRIP_W, decode, strip_input
+from digitdesk.numbers.string_reading import DISAGREEMENT, combine
+from digitdesk.recognize import Reading
+from digitdesk.results import Box
+
+
+def frames_for(seq: list[int], p: float = 0.9) -> np.ndarray:
+    """Per-frame probabilities emitting ``seq`` (class ids, 0 = blank) one frame each."""
+    f = np.full((FRAMES, 11), (1 - p) / 10, dtype=np.float32)
+    for t in range(FRAMES):
+        k = seq[t] if t < len(seq) else 0
+        f[t, k] = p
+    return f
+
+
+def test_decode_collapses_repeats_and_drops_blanks():
+    # "1 1 _ 1 _ 5 5 9" -> digits 0, 0, 4, 8 (class = digit + 1)
+    d = decode(frames_for([1, 1, 0, 1, 0, 5, 5, 9]))
+    assert d.text == "0048"
+    assert len(d.confidences) == len(d.frames) == 4
+    assert d.frames == (0, 3, 5, 7)
+    assert all(c == pytest.approx(0.9) for c in d.confidences)
+    assert decode(frames_for([])).text == ""
+
+
+def test_strip_fits_the_ink_and_keeps_its_place():
+    ink = np.zeros((100, 400), dtype=np.float32)
+    ink[30:70, 50:350] = 1.0                     # 40 x 300 of ink
+    strip, geo = strip_input(ink)
+    assert strip.shape == (STRIP_H, STRIP_W) and strip.dtype == np.float32
+    cols = np.flatnonzero(strip.max(axis=0) > 0.5)
+    rows = np.flatnonzero(strip.max(axis=1) > 0.5)
+    assert cols[0] == PAD and cols[-1] <= STRIP_W - PAD
+    assert rows[0] >= PAD - 1 and rows[-1] <= STRIP_H - PAD
+    assert (cols[-1] + 1 - PAD) / geo.scale + geo.x0 == pytest.approx(350, abs=3)
+    with pytest.raises(ValueError):
+        strip_input(np.zeros((10, 10), dtype=np.float32))
+
+
+def reading(text, confs):
+    return Reading(text, float(np.prod(confs)), "number", None, tuple(confs), tuple(Box(i, 0, 1, 1) for i in range(len(text))))
+
+
+def test_agreement_raises_confidence_and_keeps_segmentation_boxes():
+    seg = reading("125", [0.9, 0.8, 0.95])
+    ctc = reading("125", [0.9, 0.9, 0.9])
+    out = combine(seg, ctc)
+    assert out.text == "125" and out.boxes == seg.boxes
+    assert out.confidence > max(seg.confidence, ctc.confidence)
+    assert out.digit_confidences[1] == pytest.approx(1 - 0.2 * 0.1)
+
+
+def test_disagreement_takes_the_surer_reading_and_sends_it_to_review():
+    seg = reading("1255", [0.9, 0.6, 0.95, 0.7])
+    ctc = reading("125", [0.95, 0.95, 0.95])
+    out = combine(seg, ctc)
+    assert out.text == "125"
+    assert out.confidence == pytest.approx(ctc.confidence * DISAGREEMENT)
+    assert combine(seg, None) is seg
