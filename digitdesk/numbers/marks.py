@@ -97,27 +97,26 @@ def _shape(labels: np.ndarray, m: Mark) -> tuple[float, float]:
     return lean, float(np.sqrt(minor / major)) if major > 0 else 1.0
 
 
-def _looks_like_dollar(labels: np.ndarray, m: Mark) -> bool:
-    """An S with a bar through it: the bar alone, centred, at the very top and bottom."""
+def _looks_like_dollar(labels: np.ndarray, m: Mark, rest_height: float) -> bool:
+    """An S with a bar through it: the bar alone, centred, at the very top and bottom.
+
+    Taller than the digits after it. A bar showing at one end only is not enough: 4, 6 and 9
+    often look like that (a bold $ whose bar hides in the S is left to the string model).
+    """
     box = labels[m.y0 : m.y1, m.x0 : m.x1] == m.label
     h, w = box.shape
     cut = max(1, int(round(0.08 * h)))
 
-    def span(rows: np.ndarray) -> tuple[float, float]:
+    def bar(rows: np.ndarray) -> bool:
         c = np.flatnonzero(rows.any(axis=0))
-        return (float(c[-1] - c[0] + 1), float(c.mean())) if c.size else (0.0, -w)
+        return bool(c.size) and (c[-1] - c[0] + 1) <= 0.3 * w and abs(c.mean() - w / 2) <= 0.2 * w
 
-    top_w, top_c = span(box[:cut])
-    bottom_w, bottom_c = span(box[-cut:])
-    middle_w, _ = span(box[int(0.3 * h) : int(0.7 * h)])
-    centred = abs(top_c - w / 2) <= 0.2 * w and abs(bottom_c - w / 2) <= 0.2 * w
-    return (
-        centred
-        and top_w <= 0.3 * w
-        and bottom_w <= 0.3 * w
-        and middle_w >= 0.7 * w
-        and 0.4 * h <= w <= 0.9 * h
-    )
+    c = np.flatnonzero(box[int(0.3 * h) : int(0.7 * h)].any(axis=0))
+    wide_middle = c.size and (c[-1] - c[0] + 1) >= 0.7 * w
+    if not wide_middle or not 0.4 * h <= w <= 0.9 * h:
+        return False
+    top, bottom = bar(box[:cut]), bar(box[-cut:])
+    return top and bottom and h >= 1.05 * rest_height
 
 
 def classify_marks(
@@ -171,5 +170,5 @@ def classify_marks(
     firsts = [m for m in order if m.kind == DIGIT]
     if len(firsts) >= 2:
         rest = float(np.median([m.h for m in firsts[1:]]))
-        if firsts[0].h >= 1.1 * rest and _looks_like_dollar(labels, firsts[0]):
+        if _looks_like_dollar(labels, firsts[0], rest):
             firsts[0].kind = DOLLAR
