@@ -15,7 +15,7 @@ def resources_root() -> Path:
         from importlib.resources import files
 
         root = Path(str(files("digitdesk.resources")))
-        if (root / "model").is_dir():
+        if root.is_dir():
             return root
     except (ModuleNotFoundError, TypeError, ValueError):
         pass
