@@ -152,9 +152,10 @@ class MainWindow(QMainWindow):
         self.provider.start()
 
     def _model_ready(self, model) -> None:
-        card = model.card or {}
-        acc = card.get("accuracy")
-        acc_text = f", {acc:.1%} accurate" if isinstance(acc, float) and acc <= 1 else ""
+        from .about import test_accuracy
+
+        acc = test_accuracy(model.card or {})
+        acc_text = f", {acc:.1%} on its test set" if acc is not None and acc <= 1 else ""
         self.model_label.setText(f"Model ready{acc_text}")
         if self._threshold_saved is None:
             self._apply_threshold(model.review_threshold, save=False)
