@@ -94,3 +94,22 @@ def test_cheque_amount_located_on_skewed_scans():
         assert found.angle_deg == pytest.approx(c.skew_deg, abs=0.35)
         assert (found.ink > 0.3).sum() == pytest.approx((ref.ink > 0.3).sum(), rel=0.15)
         assert found.ink.shape[0] < 0.3 * c.image.shape[0]
+
+
+@pytest.mark.skipif(not mnist_available(), reason="shared MNIST data not found")
+def test_read_field_reads_amounts_on_skewed_scans_with_boxes_on_the_page():
+    from digitdesk.field_locate import read_field
+    from tests.helpers import need_model
+
+    model = need_model()
+    field = Field("amount", *amount_field_fractions(), mode="number")
+    right = 0
+    seeds = range(60, 72)
+    for seed in seeds:
+        c = make_cheque(seed)
+        r = read_field(c.image, field, model)
+        right += r.text == c.amount
+        fx, fy, fw, fh = field.pixels(c.image.shape[1], c.image.shape[0])
+        for b in r.boxes:   # on the page, near the field
+            assert fx - 60 <= b.x <= fx + fw + 60 and fy - 40 <= b.y <= fy + fh + 40
+    assert right >= 0.65 * len(seeds)

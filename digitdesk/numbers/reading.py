@@ -26,6 +26,9 @@ from .string_reading import combine, read_strip
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
 # Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
 LABEL_LEVEL = 0.2
+# The string model's reading stands alone when every digit is at least this sure; otherwise
+# segmentation reads too and the two are combined (:func:`.string_reading.combine`).
+SURE_STRING = 0.995
 # Digits are at least this tall: pixels, and share of the picture's height.
 MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
 NO_DIGITS = "no digits found: only separators, lines or specks"
@@ -136,12 +139,13 @@ def read_number(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
 def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, strings=None) -> Reading:
     """:func:`read_number` for an ink map already made; boxes are in the ink map's pixels."""
     layout = prepare_ink(ink, lines)
-    segmented = reading_of(segment(layout, model), layout, ink.shape)
     if strings is None:
         strings = shared_string_model()
-    if not strings:
-        return segmented
-    return combine(segmented, read_strip(layout, strings, ink.shape))
+    string = read_strip(layout, strings, ink.shape) if strings else None
+    if string is not None and min(string.digit_confidences) >= SURE_STRING:
+        return string  # sure enough alone: segmentation would cost several times more
+    segmented = reading_of(segment(layout, model), layout, ink.shape)
+    return combine(segmented, string)
 
 
 def _clearly_several(path: list[Candidate], layout: Layout) -> bool:
@@ -155,7 +159,7 @@ def _clearly_several(path: list[Candidate], layout: Layout) -> bool:
     return True
 
 
-def read_auto(gray: np.ndarray, model: DigitModel) -> Reading:
+def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     """A digit or a number, whichever the ink shows; a single digit reads exactly as digit mode.
 
     A number needs two or more digits that the model reads at least as surely as it reads the
@@ -170,6 +174,10 @@ def read_auto(gray: np.ndarray, model: DigitModel) -> Reading:
     if len(path) < 2:
         return read_digit(gray, model)
     number = reading_of(path, layout, np.shape(gray))
+    if strings is None:
+        strings = shared_string_model()
+    if strings:
+        number = combine(number, read_strip(layout, strings, np.shape(gray)))
     digit = read_digit(gray, model)
     if number.confidence >= digit.confidence:
         return number

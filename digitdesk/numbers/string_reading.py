@@ -15,23 +15,32 @@ import numpy as np
 from ..recognize import Reading
 from ..results import Box
 from .marks import SPECK
-from .string_model import FRAMES, PAD, STRIP_W, StringModel, decode, strip_input
+from .string_model import FRAMES, PAD, STRIP_W, StringModel, StripGeometry, decode, strip_input
 
 # When the readers disagree, the chosen reading's confidence is scaled by this: below any
 # sensible review threshold, so a person looks at it.
 DISAGREEMENT = 0.5
 
 
-def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading | None:
-    """The string model's reading of the layout's ink (specks left out); None without ink."""
+def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
+    """The string model's input for a prepared region: its upright ink without the specks."""
     ink = layout.ink
     specks = [m.label for m in layout.marks if m.kind == SPECK]
     if specks:
         ink = np.where(np.isin(layout.owner, specks), 0.0, ink).astype(np.float32)
     try:
-        strip, geo = strip_input(ink)
+        return strip_input(ink)
     except ValueError:
         return None
+
+
+def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading | None:
+    """The string model's reading of the layout's ink (specks left out); None without ink."""
+    made = layout_strip(layout)
+    if made is None:
+        return None
+    strip, geo = made
+    ink = layout.ink
     dec = decode(strings.frames(strip[None])[0])
     if not dec.text:
         return None
