@@ -106,7 +106,7 @@ def test_drawn_one_reads_as_one_with_bars_and_preview(ready_page, qtbot):
     _stroke_paper(page.canvas, [(360, 50), (358, 180), (356, 310)])
     _wait_reading(qtbot, page, "1")
     assert page.bars.winner() == 1
-    assert page.preview.pixmap() is not None and not page.preview.pixmap().isNull()
+    assert page.preview.tile_count() == 1
     assert page.canvas.box_labels() == ["1"]
     page.canvas.clear()
     qtbot.waitUntil(lambda: page.last_reading is None)
@@ -151,4 +151,10 @@ def test_two_digits_read_as_a_number_with_a_box_each(ready_page, qtbot):
     _wait_reading(qtbot, page)
     qtbot.waitUntil(lambda: len(page.last_reading.text) == 2, timeout=5000)
     assert page.last_reading.text == "17"
-    assert len(page.canvas.box_labels()) == 2
+    assert page.canvas.box_labels() == ["1", "7"]
+    assert page.preview.tile_count() == 2
+    tile = page.preview._tile_rect(1).center().toPoint()
+    qtbot.mouseClick(page.preview, Qt.MouseButton.LeftButton, pos=tile)     # the 7's tile
+    assert page.preview.selected == 1 and page.bars.winner() == 7
+    qtbot.mouseClick(page.preview, Qt.MouseButton.LeftButton, pos=page.preview._tile_rect(0).center().toPoint())
+    assert page.bars.winner() == 1

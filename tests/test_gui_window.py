@@ -150,3 +150,39 @@ def test_self_check_passes_with_a_model_and_fails_without(model_path, tmp_path, 
     bad = io.StringIO()
     assert self_check(str(tmp_path / "none.onnx"), bad) == 1
     assert "FAIL  model loads" in bad.getvalue()
+
+
+def test_uncaught_errors_become_a_dialog_and_the_app_goes_on(qtbot, capsys):
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from digitdesk.gui import errors
+
+    reporter = errors.install()
+    try:
+        try:
+            raise ValueError("the flux capacitor is empty")
+        except ValueError:
+            sys.excepthook(*sys.exc_info())
+        qtbot.waitUntil(lambda: reporter.shown == ["ValueError: the flux capacitor is empty"])
+        boxes = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and "flux capacitor" in w.text()]
+        assert boxes and "still running" in boxes[0].text()
+        assert "Traceback" in boxes[0].detailedText()          # details only behind the button
+        assert "Traceback" not in boxes[0].text()
+        for box in boxes:
+            box.close()
+    finally:
+        errors.uninstall()
+    assert "ValueError" in capsys.readouterr().err              # and logged for a bug report
+
+
+def test_draw_mode_is_remembered(qtbot):
+    first = _window(qtbot)
+    first.draw_page.set_mode("number")
+    first.close()
+    second = _window(qtbot)
+    assert second.draw_page.mode_box.currentData() == "number"
+    assert second.draw_page.live.mode == "number"
+    second.close()

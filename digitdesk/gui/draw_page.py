@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -23,7 +23,7 @@ from .canvas import MAX_PEN, MIN_PEN, DrawingCanvas
 from .icons import themed
 from .live_reader import LiveReader
 from .probability_bars import ProbabilityBars
-from .qt_images import model_inputs_strip
+from .model_inputs_view import ModelInputsView
 
 
 class DrawPage(QWidget):
@@ -106,10 +106,9 @@ class DrawPage(QWidget):
         self.verdict_label.setAccessibleName("Confidence")
         self.bars = ProbabilityBars()
         seen_title = QLabel("What the model saw:")
-        self.preview = QLabel()
-        self.preview.setAccessibleName("Model input preview")
-        self.preview.setMinimumHeight(60)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.preview = ModelInputsView()
+        self.preview.tileClicked.connect(self._show_digit_bars)
+        self._per_digit = None
 
         right = QVBoxLayout()
         right.addWidget(self.reading_label)
@@ -185,6 +184,7 @@ class DrawPage(QWidget):
         self.reading_label.setText("–")
         self.verdict_label.setText(text)
         self.bars.set_probabilities(None)
+        self._per_digit = None
         self.preview.clear()
         self.canvas.set_boxes([])
 
@@ -200,21 +200,27 @@ class DrawPage(QWidget):
         self.last_reading = reading
         self.reading_label.setText(reading.text or "?")
         self._render_verdict(reading)
+        self._per_digit = per_digit
+        shown = -1
         if per_digit is not None and len(per_digit):
             if len(per_digit) == 1:
                 self.bars.set_probabilities(per_digit[0])
             else:
-                weakest = int(np.argmin(reading.digit_confidences)) if reading.digit_confidences else 0
-                weakest = min(weakest, len(per_digit) - 1)
-                self.bars.set_probabilities(
-                    per_digit[weakest], f"Least sure digit: #{weakest + 1} of {len(per_digit)}"
-                )
+                shown = int(np.argmin(reading.digit_confidences)) if reading.digit_confidences else 0
+                shown = min(shown, len(per_digit) - 1)
+                self._show_digit_bars(shown, least_sure=True)
         else:
             self.bars.set_probabilities(None)
-        strip = model_inputs_strip(reading.inputs, scale=2)
-        self.preview.setPixmap(QPixmap.fromImage(strip) if not strip.isNull() else QPixmap())
+        self.preview.set_inputs(reading.inputs, reading.text, shown)
         labels = list(reading.text) if len(reading.text) == len(reading.boxes) else [""] * len(reading.boxes)
         self.canvas.set_boxes([(b.x, b.y, b.w, b.h, t) for b, t in zip(reading.boxes, labels)])
+
+    def _show_digit_bars(self, k: int, least_sure: bool = False) -> None:
+        """Bars for digit ``k`` of a number (clicking its tile in the preview picks it)."""
+        if self._per_digit is None or not 0 <= k < len(self._per_digit) or len(self._per_digit) < 2:
+            return
+        what = "Least sure digit" if least_sure else "Digit"
+        self.bars.set_probabilities(self._per_digit[k], f"{what}: #{k + 1} of {len(self._per_digit)} (click a tile below)")
 
     def _render_verdict(self, reading) -> None:
         kind = "number" if len(reading.text) > 1 else "digit"

@@ -45,6 +45,7 @@ class _Reporter(QObject):
 
 
 _reporter: _Reporter | None = None
+_previous: tuple = ()
 
 
 def _summary(exc_type, exc) -> str:
@@ -54,10 +55,11 @@ def _summary(exc_type, exc) -> str:
 
 def install() -> _Reporter:
     """Route uncaught exceptions (UI thread and worker threads) to a dialog."""
-    global _reporter
+    global _reporter, _previous
     if _reporter is not None:
         return _reporter
     _reporter = _Reporter()
+    _previous = (sys.excepthook, threading.excepthook)
 
     def hook(exc_type, exc, tb):
         if issubclass(exc_type, KeyboardInterrupt):
@@ -75,3 +77,11 @@ def install() -> _Reporter:
     sys.excepthook = hook
     threading.excepthook = thread_hook
     return _reporter
+
+
+def uninstall() -> None:
+    """Put the previous hooks back (tests; embedding digitdesk's window in another app)."""
+    global _reporter
+    if _reporter is not None:
+        sys.excepthook, threading.excepthook = _previous
+        _reporter = None

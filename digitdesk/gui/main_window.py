@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         for page in (self.draw_page, self.images_page, self.batch_page):
             page.message.connect(self.show_message)
         self.draw_page.penWidthChanged.connect(lambda w: self.settings.set(keys.PEN_WIDTH, w))
+        self.draw_page.mode_box.currentIndexChanged.connect(
+            lambda _: self.settings.set(keys.DRAW_MODE, self.draw_page.mode_box.currentData()))
         self.images_page.openRequested.connect(self.open_files)
         self.images_page.itemActivated.connect(self._show_image_item)
         self.batch_page.folderUsed.connect(self._folder_used)
@@ -322,6 +324,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.tabs.setCurrentIndex(min(max(s.int(keys.WORKSPACE, DRAW), 0), 2))
         self.draw_page.set_pen_width(s.int(keys.PEN_WIDTH, keys.DEFAULT_PEN_WIDTH))
+        self.draw_page.set_mode(s.str(keys.DRAW_MODE, "auto"))
         if self._threshold_saved is not None:
             self._apply_threshold(self._threshold_saved, save=False)
         self.batch_page.set_folder(s.str(keys.LAST_BATCH_FOLDER, ""))
@@ -329,6 +332,13 @@ class MainWindow(QMainWindow):
         self.batch_page.set_mode(s.str(keys.BATCH_MODE, "auto"))
         self.batch_page.template_edit.setText(s.str(keys.LAST_TEMPLATE, ""))
         self.batch_page.export_folder = s.str(keys.LAST_EXPORT_FOLDER, "")
+
+    def _confirm_quit(self) -> bool:
+        answer = QMessageBox.question(
+            self, "digitdesk", "A batch is still reading. Stop it and quit?\n\n"
+            "Rows read so far are lost unless you export them first.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def save_settings(self) -> None:
         s = self.settings
@@ -342,6 +352,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
+        if self.batch_page.is_running() and self.isVisible() and not self._confirm_quit():
+            event.ignore()
+            return
         self.save_settings()
         self.batch_page.shutdown()
         self.draw_page.shutdown()

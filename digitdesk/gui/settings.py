@@ -19,6 +19,7 @@ GEOMETRY = "window/geometry"
 WINDOW_STATE = "window/state"
 WORKSPACE = "window/workspace"
 PEN_WIDTH = "draw/pen_width"
+DRAW_MODE = "draw/mode"
 REVIEW_THRESHOLD = "reading/review_threshold"   # absent: the model card's threshold
 LAST_OPEN_FOLDER = "folders/last_open"
 LAST_BATCH_FOLDER = "folders/last_batch"
