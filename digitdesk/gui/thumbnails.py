@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from .qt_images import thumbnail_from_gray
@@ -28,39 +28,58 @@ class ThumbnailLoader(QObject):
         self.width, self.height = width, height
         self.capacity, self.backlog = capacity, backlog
         self.fields: dict = {}            # field name -> digitdesk.fields.Field
-        self._cache: "OrderedDict[Key, QImage]" = OrderedDict()
+        # Read by the UI thread without the lock (a dict lookup is atomic in CPython): painting
+        # 100k-row tables calls get() for every visible row on every scroll step, and taking a lock
+        # the worker also wants cost a thread switch per call. Eviction is oldest-first.
+        self._cache: dict[Key, QImage] = {}
         self._requests: list[Key] = []
         self._pending: set[Key] = set()
         self._cond = threading.Condition()
         self._pages: "OrderedDict[tuple[str, int], object]" = OrderedDict()  # decoded pages, few
         self._stop = False
         self.requested = 0                # pictures asked for so far (laziness is testable)
+        self._incoming: list[Key] = []    # UI thread only
+        self._generation = 0              # bumped by set_fields: older pictures are dropped
+        self._flush_scheduled = False
         self._thread = threading.Thread(target=self._loop, name="thumbnails", daemon=True)
         self._thread.start()
 
     def set_fields(self, fields) -> None:
         with self._cond:
             self.fields = {f.name: f for f in fields}
-            self._cache.clear()
+            self._cache = {}
             self._pages.clear()
+            self._requests.clear()
+            self._pending = set()
+            self._generation += 1
 
     def get(self, key: Key) -> Optional[QImage]:
         """The thumbnail if made (a null QImage when the file cannot be shown), else None (asked for)."""
-        with self._cond:
-            image = self._cache.get(key)
-            if image is not None:
-                self._cache.move_to_end(key)
-                return image
-            if key not in self._pending and key[0]:
-                self._pending.add(key)
-                self._requests.append(key)
-                self.requested += 1
-                if len(self._requests) > self.backlog:
-                    for old in self._requests[: -self.backlog]:
-                        self._pending.discard(old)
-                    del self._requests[: -self.backlog]
-                self._cond.notify()
+        image = self._cache.get(key)
+        if image is not None:
+            return image
+        if not key[0] or key in self._pending:
+            return None
+        # Misses are handed to the worker once per paint, not once per cell: waking the worker
+        # for each would switch threads for every visible row.
+        self._pending.add(key)
+        self._incoming.append(key)
+        self.requested += 1
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            QTimer.singleShot(0, self._flush)
         return None
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        with self._cond:
+            self._requests.extend(self._incoming)
+            self._incoming = []
+            if len(self._requests) > self.backlog:
+                for old in self._requests[: -self.backlog]:
+                    self._pending.discard(old)
+                del self._requests[: -self.backlog]
+            self._cond.notify()
 
     def stop(self) -> None:
         with self._cond:
@@ -75,13 +94,15 @@ class ThumbnailLoader(QObject):
                 if self._stop:
                     return
                 key = self._requests.pop()
-                fields = self.fields
+                fields, generation = self.fields, self._generation
             image = self._make(key, fields)
             with self._cond:
                 self._pending.discard(key)
+                if generation != self._generation:
+                    continue   # made for the previous batch's fields
                 self._cache[key] = image
                 while len(self._cache) > self.capacity:
-                    self._cache.popitem(last=False)
+                    del self._cache[next(iter(self._cache))]
             try:
                 self.loaded.emit(key)
             except RuntimeError:  # the loader was deleted with its window
