@@ -186,3 +186,24 @@ def test_draw_mode_is_remembered(qtbot):
     assert second.draw_page.mode_box.currentData() == "number"
     assert second.draw_page.live.mode == "number"
     second.close()
+
+
+def test_gui_status_names_are_the_cores():
+    from digitdesk import results
+    from digitdesk.gui import statuses
+
+    assert statuses.STATUSES == results.STATUSES
+    assert (statuses.OK, statuses.REVIEW, statuses.ERROR, statuses.CORRECTED) == (
+        results.OK, results.REVIEW, results.ERROR, results.CORRECTED)
+
+
+def test_the_window_module_does_not_load_numpy_scipy_or_onnxruntime():
+    """They load on the model thread after the window shows (start-up budget: 1 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, digitdesk.gui.app, digitdesk.gui.main_window; "
+            "print(sorted(m for m in ('numpy', 'scipy', 'onnxruntime', 'PIL') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[]"

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..results import CORRECTED, ERROR, OK, REVIEW
+from .statuses import CORRECTED, ERROR, OK, REVIEW
 from .batch_runner import BatchRunner
 from .icons import themed
 from .results_model import READING, ResultsFilter, ResultsModel

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -261,7 +260,7 @@ class DrawingCanvas(QWidget):
         painter.end()
         return image
 
-    def render_gray(self) -> np.ndarray:
+    def render_gray(self) -> "np.ndarray":
         """The drawing as white ink on black, float32 in [0, 1], at a fixed resolution.
 
         Finished strokes are rendered once and cached; only the stroke in progress is drawn on
@@ -272,6 +271,8 @@ class DrawingCanvas(QWidget):
         image = self._committed_render
         if self._current:
             image = self._render([Stroke(tuple(self._current), self.pen_width)], image)
+        import numpy as np
+
         return qimage_to_array(image).astype(np.float32) / 255.0
 
     # --- digit boxes from the latest reading --------------------------------------------------

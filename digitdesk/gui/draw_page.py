@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -206,7 +205,8 @@ class DrawPage(QWidget):
             if len(per_digit) == 1:
                 self.bars.set_probabilities(per_digit[0])
             else:
-                shown = int(np.argmin(reading.digit_confidences)) if reading.digit_confidences else 0
+                confs = reading.digit_confidences
+                shown = min(range(len(confs)), key=confs.__getitem__) if confs else 0
                 shown = min(shown, len(per_digit) - 1)
                 self._show_digit_bars(shown, least_sure=True)
         else:

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..results import Box, ERROR, REVIEW, status_for
+from .statuses import ERROR, REVIEW
 from .icons import themed
 from .qt_images import model_inputs_strip, thumbnail_from_gray
 from .status_colors import status_brush
@@ -47,8 +46,8 @@ class ImageItem:
     confidence: float = 0.0
     status: str = ERROR
     message: str = ""
-    boxes: tuple[Box, ...] = ()
-    gray: Optional[np.ndarray] = None  # kept for pasted pictures, which have no file to reopen
+    boxes: tuple = ()                  # digitdesk.results.Box per digit
+    gray: Optional[object] = None      # numpy array  # kept for pasted pictures, which have no file to reopen
 
 
 COLUMNS = ("Picture", "Model input", "File", "Reading", "Confidence")
@@ -128,6 +127,7 @@ def read_file_items(path: str, display: str, model, threshold: float) -> list[Im
 
 def read_gray_item(gray, name: str, model, threshold: float, path: str = "", page: int = 1) -> ImageItem:
     from ..preprocess import NoInkError
+    from ..results import status_for
     from .reading import read_picture
 
     item = ImageItem(name, path, page, thumb=thumbnail_from_gray(gray, 96, 64))

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 # The recogniser (scipy, onnxruntime) is imported on the worker thread, after the window shows.
@@ -21,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 @dataclass(frozen=True)
 class LiveResult:
     reading: Optional["Reading"]          # digitdesk.recognize.Reading; None: nothing to read
-    per_digit: Optional[np.ndarray]       # [n, 10]: the model's probabilities for each digit read
+    per_digit: object                     # numpy [n, 10] or None:: the model's probabilities for each digit read
     message: str
     elapsed_ms: float                     # time the reading took on the worker thread
     serial: int                           # which submitted drawing this answers
@@ -33,6 +32,8 @@ def digit_probabilities(reading, model) -> Optional[np.ndarray]:
     A single digit carries them already; for a number they are the model's output on the very
     inputs the number reader used, one per digit, so the bars can show any digit of it.
     """
+    import numpy as np
+
     if reading.probabilities is not None:
         return np.asarray(reading.probabilities, dtype=np.float32)[None]
     if reading.inputs and len(reading.inputs) == len(reading.text):
@@ -50,7 +51,7 @@ class LiveReader(QObject):
         self.model = None
         self.mode = "auto"
         self._cond = threading.Condition()
-        self._pending: Optional[tuple[np.ndarray, int]] = None
+        self._pending: Optional[tuple] = None
         self._serial = 0
         self._stop = False
         self._thread = threading.Thread(target=self._loop, name="live-reader", daemon=True)
@@ -61,7 +62,8 @@ class LiveReader(QObject):
             self.model = model
             self._cond.notify()
 
-    def submit(self, gray: np.ndarray) -> int:
+    def submit(self, gray) -> int:
+        """Read ``gray`` (the canvas picture) as soon as the reader is free; returns its number."""
         with self._cond:
             self._serial += 1
             self._pending = (gray, self._serial)

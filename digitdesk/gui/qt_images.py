@@ -8,12 +8,13 @@ handed to the UI thread safely.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtGui import QImage
 
 
-def gray_to_qimage(gray: np.ndarray, invert: bool = False) -> QImage:
+def gray_to_qimage(gray: "np.ndarray", invert: bool = False) -> QImage:
     """A float [0, 1] (or uint8) 2-D array as an 8-bit grey QImage."""
+    import numpy as np
+
     a = np.asarray(gray)
     if a.dtype != np.uint8:
         a = (np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
@@ -24,8 +25,10 @@ def gray_to_qimage(gray: np.ndarray, invert: bool = False) -> QImage:
     return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
-def qimage_to_gray(image: QImage) -> np.ndarray:
+def qimage_to_gray(image: QImage) -> "np.ndarray":
     """Any QImage as the core's grey float32 array, through the same path as image files."""
+    import numpy as np
+
     from PIL import Image
 
     from ..loading import image_to_gray
@@ -39,8 +42,10 @@ def qimage_to_gray(image: QImage) -> np.ndarray:
     return image_to_gray(Image.fromarray(arr, mode="RGBA"))
 
 
-def qimage_to_array(image: QImage) -> np.ndarray:
+def qimage_to_array(image: QImage) -> "np.ndarray":
     """An 8-bit grey QImage's pixels as a uint8 (h, w) array (a copy)."""
+    import numpy as np
+
     g = image.convertToFormat(QImage.Format.Format_Grayscale8)
     w, h = g.width(), g.height()
     buf = np.frombuffer(g.constBits(), dtype=np.uint8, count=g.sizeInBytes())
@@ -49,6 +54,8 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 
 def model_inputs_strip(inputs, scale: int = 2, gap: int = 2) -> QImage:
     """The 28x28 images the model saw, side by side, as one grey QImage (white ink on black)."""
+    import numpy as np
+
     if not inputs:
         return QImage()
     tiles = [np.kron(np.asarray(i, dtype=np.float32), np.ones((scale, scale), np.float32)) for i in inputs]
@@ -61,8 +68,10 @@ def model_inputs_strip(inputs, scale: int = 2, gap: int = 2) -> QImage:
     return gray_to_qimage(np.concatenate(parts, axis=1))
 
 
-def thumbnail_from_gray(gray: np.ndarray, max_w: int, max_h: int) -> QImage:
+def thumbnail_from_gray(gray: "np.ndarray", max_w: int, max_h: int) -> QImage:
     """A small picture of a page or field, scaled down in the worker thread."""
+    import numpy as np
+
     from PIL import Image
 
     a = np.asarray(gray)

@@ -15,7 +15,7 @@ from typing import Iterable, Optional
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QFont
 
-from ..results import CORRECTED, ERROR, STATUSES, Result
+from .statuses import CORRECTED, ERROR, STATUSES
 from .status_colors import status_brush
 
 COLUMNS = ("Picture", "File", "Page", "Field", "Reading", "Confidence", "Status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QBrush, QColor
 
-from ..results import CORRECTED, ERROR, REVIEW
+from .statuses import CORRECTED, ERROR, REVIEW
 
 # Translucent so the palette's own base colour (light or dark) shows through.
 _TINTS = {
