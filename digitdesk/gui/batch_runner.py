@@ -17,22 +17,53 @@ from typing import Optional, Sequence
 from PySide6.QtCore import QObject, QTimer, Signal
 
 
-# How much lower than the window the batch runs (Unix nice steps). The window needs little CPU but
-# needs it at once; the batch needs all of it but can wait a few milliseconds.
+# How much lower than the window the batch's worker processes run (Unix nice steps). The window
+# needs little CPU but needs it at once; the workers need all of it but can wait a moment.
 BATCH_NICENESS = 10
 
 
-def lower_priority() -> None:
-    """Lower the calling thread's CPU priority (Linux: per thread, inherited by the worker
-    processes it starts), so a batch using every core never starves the UI thread."""
+def _descendants(root: int) -> list[int]:
+    """Process ids below ``root`` (Linux /proc): the batch's forkserver and its workers."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def lower_worker_priority(niceness: int = BATCH_NICENESS) -> int:
+    """Renice this process's child processes (the batch workers); returns how many were lowered.
+
+    Only the workers: lowering the thread that iterates the batch inside this process would let
+    it sit on the GIL while the scheduler runs others, and the window would wait behind it.
+    """
     if not sys.platform.startswith("linux"):
-        return
+        return 0
+    lowered = 0
     try:
-        tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(current + BATCH_NICENESS, 19))
-    except (OSError, AttributeError):
-        pass  # not permitted or not supported: run at normal priority
+        pids = _descendants(os.getpid())
+    except OSError:
+        return 0
+    for pid in pids:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
+                os.setpriority(os.PRIO_PROCESS, pid, niceness)
+                lowered += 1
+        except OSError:
+            pass  # gone already, or not ours to change
+    return lowered
 
 
 class BatchRunner(QObject):
@@ -54,6 +85,7 @@ class BatchRunner(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._drain)
         self.started_at = 0.0
+        self._ticks = 0
         self.cancelled = False
 
     def is_running(self) -> bool:
@@ -66,6 +98,7 @@ class BatchRunner(QObject):
         self._cancel = threading.Event()
         self.cancelled = False
         self.started_at = time.perf_counter()
+        self._ticks = 0
         self._thread = threading.Thread(
             target=self._run, args=(list(paths), options, self._cancel), name="batch", daemon=True
         )
@@ -80,7 +113,6 @@ class BatchRunner(QObject):
             self._cancel.set()
 
     def _run(self, paths, options, cancel) -> None:
-        lower_priority()
         try:
             from ..batch import run_batch
 
@@ -99,6 +131,9 @@ class BatchRunner(QObject):
                 self._done = True
 
     def _drain(self) -> None:
+        self._ticks += 1
+        if self._ticks % 10 == 1:   # about once a second: workers appear (and are replaced) lazily
+            lower_worker_priority()
         with self._lock:
             chunk, self._buffer = self._buffer, []
             progress, self._progress = self._progress, None
