@@ -30,12 +30,22 @@ import digitdesk.gui  # noqa: E402,F401
 from benchmarks.common import write_digit_folder  # noqa: E402
 
 
+def _run_delay_ms() -> float:
+    """Time this thread has spent runnable but waiting for a CPU (Linux schedstat), in ms."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 class Probe:
     def __init__(self, interval_ms: int = 10):
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
         self.busy: list[float] = []      # UI-thread CPU time spent inside each gap
+        self.queued: list[float] = []    # time inside each gap the thread waited for a CPU
         self.last = time.perf_counter()
         self.last_cpu = time.thread_time()
         self.timer = QTimer()
@@ -45,18 +55,21 @@ class Probe:
     def start(self) -> None:
         self.gaps.clear()
         self.busy.clear()
+        self.queued.clear()
         self.last = time.perf_counter()
         self.last_cpu = time.thread_time()
+        self.last_delay = _run_delay_ms()
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
 
     def tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, delay = time.perf_counter(), time.thread_time(), _run_delay_ms()
         self.gaps.append((now - self.last) * 1000)
         self.busy.append((cpu - self.last_cpu) * 1000)
-        self.last, self.last_cpu = now, cpu
+        self.queued.append(delay - self.last_delay)
+        self.last, self.last_cpu, self.last_delay = now, cpu, delay
 
 
 def summary(gaps: list[float]) -> str:
@@ -124,8 +137,15 @@ def main() -> None:
     gaps, busy = probe.gaps, probe.busy
     print(f"gaps over 50 ms during the batch: {sum(g > 50 for g in gaps)} of {len(gaps)}")
     print(f"UI-thread CPU time inside a gap (the app's own work): max {max(busy):.1f} ms, "
-          f"p99 {sorted(busy)[int(0.99 * (len(busy) - 1))]:.1f} ms; the rest of a long gap is the "
-          f"thread waiting for a core or the GIL")
+          f"p99 {sorted(busy)[int(0.99 * (len(busy) - 1))]:.1f} ms")
+    long = [i for i, g in enumerate(gaps) if g > 50]
+    if long:
+        total = sum(gaps[i] for i in long)
+        cpu_wait = sum(probe.queued[i] for i in long)
+        own = sum(busy[i] for i in long)
+        print(f"inside the {len(long)} gaps over 50 ms ({total:.0f} ms in all): {cpu_wait / total:.0%} waiting for a "
+              f"CPU (run queue), {own / total:.0%} the UI thread's own work, "
+              f"{max(0.0, 1 - (cpu_wait + own) / total):.0%} the rest (the GIL, sleeping)")
     if not args.no_cli_baseline:
         # Same probe, same folder, but the batch runs in another process (the CLI): whatever gaps
         # remain are the machine's (cores shared with other work), not the app's GIL or UI thread.

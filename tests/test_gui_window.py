@@ -207,3 +207,27 @@ def test_the_window_module_does_not_load_numpy_scipy_or_onnxruntime():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.stdout.strip() == "[]"
+
+
+def test_a_folder_dropped_on_batch_becomes_the_folder_to_read(qtbot, tmp_path):
+    win = _window(qtbot)
+    win.tabs.setCurrentIndex(BATCH)
+    drop = drop_urls(win, [tmp_path])
+    assert drop.isAccepted()
+    assert win.tabs.currentIndex() == BATCH and win.batch_page.folder() == str(tmp_path)
+    assert win.images_page.table_model.items == []
+    win.close()
+
+
+def test_pictures_waiting_for_a_model_that_fails_say_so(qtbot, tmp_path, mnist):
+    images, _ = mnist
+    files = write_digit_files(tmp_path, images[:2])
+    win = _window(qtbot, str(tmp_path / "missing.onnx"))
+    win.add_pictures([str(f) for f in files])           # before the model has even started
+    win.start_model()
+    page = win.images_page
+    qtbot.waitUntil(lambda: len(page.table_model.items) == 1 and not page.is_busy(), timeout=10000)
+    assert "model could not be loaded" in page.table_model.items[0].message
+    win.add_pictures([str(files[0])])                    # and later ones too
+    assert "model could not be loaded" in page.table_model.items[1].message
+    win.close()

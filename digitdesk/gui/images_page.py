@@ -159,6 +159,7 @@ class ImagesPage(QWidget):
         super().__init__(parent)
         self.threshold = 0.9
         self.model = None
+        self.model_error = ""
         self._waiting: list[Callable] = []      # jobs queued until the model is loaded
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="images")
         self._pending = 0
@@ -216,6 +217,15 @@ class ImagesPage(QWidget):
         for job in waiting:
             job()
 
+    def set_model_failed(self, message: str) -> None:
+        """Nothing can be read: pictures waiting for the model become rows that say so."""
+        self.model_error = message
+        waiting, self._waiting = self._waiting, []
+        for _ in waiting:
+            self._pending -= 1
+            self.table_model.add(ImageItem("–", message=f"not read: the model could not be loaded ({message})"))
+        self._update_progress()
+
     def set_threshold(self, threshold: float) -> None:
         self.threshold = float(threshold)
 
@@ -264,7 +274,10 @@ class ImagesPage(QWidget):
                     self._itemsReady.emit([], job)  # job done
             self._executor.submit(run)
 
-        if self.model is None:
+        if self.model_error:
+            self._waiting.append(submit)
+            self.set_model_failed(self.model_error)
+        elif self.model is None:
             self._waiting.append(submit)
             self.message.emit("The pictures will be read as soon as the model is loaded.")
         else:

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, message: str) -> None:
         self.model_label.setText("No model")
+        self.images_page.set_model_failed(message)
         self.draw_page._show_nothing(f"The model could not be loaded: {message}")
         self.show_message(f"The model could not be loaded: {message}")
         box = QMessageBox(QMessageBox.Icon.Warning, "digitdesk",
@@ -272,7 +273,14 @@ class MainWindow(QMainWindow):
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
-        if self._take_mime(event.mimeData()):
+        data = event.mimeData()
+        folders = [u.toLocalFile() for u in data.urls() if u.isLocalFile()] if data.hasUrls() else []
+        if self.tabs.currentIndex() == BATCH and len(folders) == 1 and os.path.isdir(folders[0]):
+            self.use_batch_folder(folders[0])      # a folder dropped on Batch is the folder to read
+            self.show_message(f"Folder to read: {folders[0]}")
+            event.acceptProposedAction()
+            return
+        if self._take_mime(data):
             event.acceptProposedAction()
         else:
             event.ignore()

@@ -61,10 +61,3 @@ class ModelProvider(QObject):
         else:
             self.error = value
             self.failed.emit(value)
-
-    def when_ready(self, callback) -> None:
-        """Call ``callback(model)`` now if loaded, else once it is."""
-        if self.model is not None:
-            callback(self.model)
-        else:
-            self.ready.connect(callback)

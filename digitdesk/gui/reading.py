@@ -22,6 +22,3 @@ def read_picture(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Rea
     except (ImportError, AttributeError):
         return read_digit(gray, model)
 
-
-def is_unsure(reading: Reading, threshold: float) -> bool:
-    return reading.confidence < threshold
