@@ -95,3 +95,5 @@ def test_write_cheques_folder_has_scans_template_and_truth(tmp_path):
     for r in truth:
         assert (tmp_path / r["file"]).is_file() and r["amount"].isdigit()
     assert json.loads((tmp_path / "template.json").read_text())["version"] == 1
+    details = json.loads((tmp_path / "truth.json").read_text())
+    assert details[rows[0]["file"]]["amount"] == rows[0]["amount"] and "skew_deg" in details[rows[0]["file"]]

@@ -1,8 +1,9 @@
 """Writing synthetic scans the way scanners do: JPEG, PNG, LZW TIFF, bitonal G4 TIFF, multi-page.
 
 :func:`write_cheques` fills a folder with scans, the cheque template (``template.json``, the
-format of :mod:`digitdesk.fields`) and the truth (``truth.csv``: file, page, amount, as written),
-for benchmarks and for trying the CLI by hand.
+format of :mod:`digitdesk.fields`) and the truth (``truth.csv``: file, page, amount, as written;
+``truth.json``: per scan also its seed, skew, offset, box style and format), for benchmarks and
+for trying the CLI by hand.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def write_cheques(folder: str | Path, count: int, seed: int = 0,
     folder.mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
     rows: list[dict] = []
+    details: dict[str, dict] = {}
     batch: list[Cheque] = []
     for i in range(count):
         cheque = make_cheque(seed + i)
@@ -87,6 +89,7 @@ def write_cheques(folder: str | Path, count: int, seed: int = 0,
         name = f"cheque_{seed + i:05d}_{fmt}{SUFFIX[fmt]}"
         save_scan(cheque, folder / name, fmt)
         rows.append({"file": name, "page": 1, "amount": cheque.amount, "amount_text": cheque.amount_text})
+        details[name] = {**cheque.truth(), "format": fmt}
         if multipage_every > 1:
             batch.append(cheque)
             if len(batch) == multipage_every:
@@ -96,6 +99,7 @@ def write_cheques(folder: str | Path, count: int, seed: int = 0,
                          for p, c in enumerate(batch, start=1)]
                 batch = []
     (folder / "template.json").write_text(template_json(), encoding="utf-8")
+    (folder / "truth.json").write_text(json.dumps(details, indent=1) + "\n", encoding="utf-8")
     with open(folder / "truth.csv", "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=["file", "page", "amount", "amount_text"])
         writer.writeheader()

@@ -75,6 +75,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", default="", help="npz to reuse generated data from")
     parser.add_argument("--checkpoint", default="", help="save the Keras model here after every epoch")
     parser.add_argument("--export-from", default="", help="skip training: export this saved Keras model")
+    parser.add_argument("--init", default="", help="start from this saved Keras model (fine-tuning)")
+    parser.add_argument("--extra", action="append", default=[],
+                        help="npz of pipeline-made strips (x, y) to mix in, see data.make_cheque_set")
+    parser.add_argument("--extra-repeat", type=int, default=3, help="how many times the extra strips count")
+    parser.add_argument("--lr", type=float, default=1e-3)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.time()
@@ -86,7 +91,14 @@ def main(argv=None) -> int:
         vx, vy = make_data(args.val, args.seed + 100, args.workers)
         if args.cache:
             np.savez(args.cache, x=x, y=y, vx=vx, vy=vy)
-    print(f"data: {len(x)} train, {len(vx)} validation strips in {time.time() - t0:.0f}s", flush=True)
+    extra_n = 0
+    for path in args.extra:
+        e = np.load(path)
+        extra_n += len(e["x"])
+        x = np.concatenate([x] + [e["x"]] * args.extra_repeat)
+        y = np.concatenate([y] + [e["y"]] * args.extra_repeat)
+    print(f"data: {len(x)} train ({extra_n} pipeline-made strips x{args.extra_repeat}), "
+          f"{len(vx)} validation strips in {time.time() - t0:.0f}s", flush=True)
 
     import keras
 
@@ -97,8 +109,8 @@ def main(argv=None) -> int:
     if args.export_from:
         model = keras.models.load_model(args.export_from, compile=False)
     else:
-        model = build(args.width)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CTC())
+        model = keras.models.load_model(args.init, compile=False) if args.init else build(args.width)
+        model.compile(optimizer=keras.optimizers.Adam(args.lr), loss=keras.losses.CTC())
         xs = (x.astype(np.float32) / 255.0)[..., None]
         callbacks = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=1, min_lr=3e-5)]
         if args.checkpoint:
@@ -118,7 +130,12 @@ def main(argv=None) -> int:
         "task": "whole written amounts (digit strings) read with a CTC head; separators and symbols emit nothing",
         "input": "strip float32 [N,32,256,1], white ink on black (digitdesk.numbers.string_model.strip_input)",
         "output": "frames float32 [N,64,11] softmax; class 0 = CTC blank, d+1 = digit d",
-        "data": f"{len(x)} synthetic amounts from MNIST training digits (tests.synth handwriting), seed {args.seed}",
+        "data": f"{len(x) - extra_n * args.extra_repeat} synthetic amounts from MNIST training digits "
+                f"(tests.synth handwriting), seed {args.seed}"
+                + (f"; plus {extra_n} strips cut by the runtime from synthetic cheque scans of MNIST training "
+                   f"digits, counted {args.extra_repeat}x" if extra_n else ""),
+        "fine_tuned_from": args.init or None,
+        "learning_rate": args.lr,
         "validation_exact_string_accuracy": round(acc, 4),
         "validation_size": int(len(vx)),
         "epochs": args.epochs,
