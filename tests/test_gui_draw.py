@@ -158,3 +158,42 @@ def test_two_digits_read_as_a_number_with_a_box_each(ready_page, qtbot):
     assert page.preview.selected == 1 and page.bars.winner() == 7
     qtbot.mouseClick(page.preview, Qt.MouseButton.LeftButton, pos=page.preview._tile_rect(0).center().toPoint())
     assert page.bars.winner() == 1
+
+
+def test_touch_and_pen_strokes_draw_too(qtbot):
+    from PySide6.QtCore import QEvent, QPoint, QPointF
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    canvas = DrawingCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+
+    touch = QTest.createTouchDevice()
+    a, b = paper_to_widget(canvas, 200, 60), paper_to_widget(canvas, 200, 300)
+    seq = QTest.touchEvent(canvas, touch)
+    seq.press(0, QPoint(int(a[0]), int(a[1])), canvas).commit()
+    for k in range(1, 6):
+        y = a[1] + (b[1] - a[1]) * k / 5
+        QTest.touchEvent(canvas, touch).move(0, QPoint(int(a[0]), int(y)), canvas).commit()
+    QTest.touchEvent(canvas, touch).release(0, QPoint(int(b[0]), int(b[1])), canvas).commit()
+    assert len(canvas.strokes) == 1 and len(canvas.strokes[0].points) >= 5
+
+    pen = QPointingDevice.primaryPointingDevice()
+    def tablet(kind, x, y, buttons):
+        event = QTabletEvent(kind, pen, QPointF(x, y), QPointF(canvas.mapToGlobal(QPoint(int(x), int(y)))),
+                             0.8, 0.0, 0.0, 0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier,
+                             Qt.MouseButton.LeftButton, buttons)
+        QApplication.sendEvent(canvas, event)
+        return event
+    c, d = paper_to_widget(canvas, 400, 60), paper_to_widget(canvas, 500, 300)
+    assert tablet(QEvent.Type.TabletPress, *c, Qt.MouseButton.LeftButton).isAccepted()
+    for k in range(1, 6):
+        tablet(QEvent.Type.TabletMove, c[0] + (d[0] - c[0]) * k / 5, c[1] + (d[1] - c[1]) * k / 5, Qt.MouseButton.LeftButton)
+    tablet(QEvent.Type.TabletRelease, *d, Qt.MouseButton.NoButton)
+    assert len(canvas.strokes) == 2
+    gray = canvas.render_gray()
+    assert gray[:, 400 // 3 - 2 : 500 // 3 + 2].max() > 0.5      # the pen's diagonal is ink
