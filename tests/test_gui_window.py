@@ -55,12 +55,12 @@ def test_dropping_files_and_a_folder_reads_them_in_images(window, qtbot, tmp_pat
 
 
 def test_drag_of_plain_text_is_refused(window):
-    from PySide6.QtCore import QPointF
+    from PySide6.QtCore import QPoint
     from PySide6.QtGui import QDragEnterEvent
 
     mime = QMimeData()
     mime.setText("hello")
-    event = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, event)
     assert not event.isAccepted()

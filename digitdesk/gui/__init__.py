@@ -4,5 +4,3 @@ Everything that imports PySide6 lives here. The widgets adapt the core (``digitd
 ``digitdesk.batch``...) to the screen; they own no recognition logic of their own, so the canvas,
 dropped images and batches read exactly as the CLI does.
 """
-
-from . import singleton_refcounts  # noqa: E402,F401  (before any Qt call: see its docstring)
