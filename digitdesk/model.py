@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, NUM_CLASSES, OUTPUT_NAME, SIDE
+from .contract import (
+    INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, NUM_CLASSES, OUTPUT_NAME, RUNTIME_MODEL_FILE, SIDE,
+)
 from .resources_path import resource_path
 
 # Used only when the model card does not carry a threshold chosen on validation data.
@@ -26,9 +28,20 @@ class ModelError(RuntimeError):
 
 
 def default_model_path() -> Path:
-    """The shipped model, unless ``DIGITDESK_MODEL`` names another ONNX file."""
+    """The shipped model (its int8 copy when shipped), unless ``DIGITDESK_MODEL`` names another."""
     override = os.environ.get("DIGITDESK_MODEL")
-    return Path(override) if override else resource_path("model", MODEL_FILE)
+    if override:
+        return Path(override)
+    runtime = resource_path("model", RUNTIME_MODEL_FILE)
+    return runtime if runtime.is_file() else resource_path("model", MODEL_FILE)
+
+
+def card_checksum(card: dict, model_file: str = "") -> str:
+    """The SHA-256 the model card records for ``model_file`` (default: the float model)."""
+    int8 = card.get("int8") or {}
+    if model_file and model_file == int8.get("file"):
+        return str(int8.get("sha256") or "")
+    return str(card.get("sha256") or (card.get("onnx") or {}).get("sha256") or "")
 
 
 class DigitModel:

@@ -66,7 +66,9 @@ def self_check(model_path: Optional[str] = None, out=sys.stdout) -> int:
         model = shared_model(model_path)
         state["model"] = model
         card = model.card or {}
-        sha = str(card.get("sha256") or (card.get("onnx") or {}).get("sha256") or "")[:12] or "no checksum in the model card"
+        from .model import card_checksum
+
+        sha = card_checksum(card, model.path.name)[:12] or "no checksum in the model card"
         acc = card.get("accuracy", (card.get("test") or {}).get("accuracy"))
         acc = f", accuracy {acc:.2%}" if isinstance(acc, float) else ""
         return f"{model.path.name} ({sha}{acc}), review below {model.review_threshold:.0%}"

@@ -76,3 +76,30 @@ def test_shipped_model_reads_mnist_through_the_app_preprocessing(session, model_
     batch = np.stack([to_model_input(img) for img in x])[..., None]
     (p,) = session.run([OUTPUT_NAME], {INPUT_NAME: batch})
     assert np.mean(p.argmax(1) == y) >= 0.99
+
+
+def test_runtime_int8_copy_honours_the_contract_and_agrees_with_the_float_model(session, model_card):
+    """The app runs the int8 copy when shipped: same contract, same readings, recorded in the card."""
+    from digitdesk.contract import RUNTIME_MODEL_FILE
+    from digitdesk.model import DigitModel, card_checksum, default_model_path
+
+    path = MODEL_DIR / RUNTIME_MODEL_FILE
+    if not path.is_file():
+        assert default_model_path().name == MODEL_FILE
+        pytest.skip("no int8 copy shipped: the app runs the float model")
+    assert default_model_path().name == RUNTIME_MODEL_FILE
+    section = model_card["int8"]
+    assert section["shipped"] and section["file"] == RUNTIME_MODEL_FILE
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card_checksum(model_card, RUNTIME_MODEL_FILE)
+    assert section["mnist_test"]["int8_accuracy"] >= section["mnist_test"]["float_accuracy"] - 0.0005
+    if not (DATA / "mnist.npz").is_file():
+        pytest.skip(f"shared data not found at {DATA}")
+    from digitdesk.preprocess import to_model_input
+
+    with np.load(DATA / "mnist.npz") as z:
+        x = z["x_test"][:1000]
+    batch = np.stack([to_model_input(img) for img in x])
+    (ref,) = session.run([OUTPUT_NAME], {INPUT_NAME: batch[..., None]})
+    int8 = DigitModel(path).predict(batch)
+    assert np.mean(int8.argmax(1) == ref.argmax(1)) >= 0.998
+    assert np.abs(int8 - ref).max() < 0.2

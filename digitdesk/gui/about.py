@@ -56,8 +56,10 @@ def card_facts(card: dict) -> list[tuple[str, str]]:
     return facts
 
 
-def card_checksum(card: dict) -> str:
-    return str(card.get("sha256") or _section(card, "onnx").get("sha256") or "")
+def card_checksum(card: dict, model_path: str | Path = "") -> str:
+    from ..model import card_checksum as recorded  # the card's layout is the core's to know
+
+    return recorded(card, Path(model_path).name if model_path else "")
 
 
 def file_checksum(path: str | Path) -> str:
@@ -72,7 +74,7 @@ def about_text(card: dict, model_path: str = "", error: str = "") -> str:
     rows = [(label, text) for label, text in card_facts(card or {})]
     if model_path:
         rows.append(("Model file", model_path))
-        expected = card_checksum(card or {})
+        expected = card_checksum(card or {}, model_path)
         try:
             actual = file_checksum(model_path)
         except OSError:
