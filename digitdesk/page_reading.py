@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .field_locate import field_region
 from .fields import Field
 from .loading import LoadError, open_pages
 from .model import DigitModel
@@ -29,17 +30,6 @@ class ReadSettings:
     mode: str = "auto"
     fields: tuple[Field, ...] = ()
     review_below: float | None = None  # None: the model's threshold, chosen on validation data
-
-
-def field_region(gray: np.ndarray, field: Field) -> tuple[np.ndarray, tuple[int, int]]:
-    """The part of the page that holds ``field``, and its top-left corner in page pixels."""
-    try:
-        from .field_locate import field_region as locate
-    except ImportError:
-        h, w = gray.shape
-        x, y, fw, fh = field.pixels(w, h)
-        return gray[y : y + fh, x : x + fw], (x, y)
-    return locate(gray, field)
 
 
 def _offset(boxes: Sequence[Box], origin: tuple[int, int]) -> tuple[Box, ...]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only for the annotation: the GUI imports this before numpy is needed
+    import numpy as np
 
 OK, REVIEW, ERROR, CORRECTED = "ok", "review", "error", "corrected"
 STATUSES = (OK, REVIEW, ERROR, CORRECTED)
