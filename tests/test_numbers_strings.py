@@ -57,10 +57,11 @@ def test_agreement_raises_confidence_and_keeps_segmentation_boxes():
     assert out.digit_confidences[1] == pytest.approx(1 - 0.2 * 0.1)
 
 
-def test_disagreement_takes_the_surer_reading_and_sends_it_to_review():
-    seg = reading("1255", [0.9, 0.6, 0.95, 0.7])
-    ctc = reading("125", [0.95, 0.95, 0.95])
+def test_disagreement_takes_the_string_reading_and_sends_it_to_review():
+    seg = reading("1255", [0.99, 0.99, 0.99, 0.99])
+    ctc = reading("125", [0.95, 0.6, 0.95])
     out = combine(seg, ctc)
     assert out.text == "125"
     assert out.confidence == pytest.approx(ctc.confidence * DISAGREEMENT)
+    assert out.confidence < 0.5
     assert combine(seg, None) is seg

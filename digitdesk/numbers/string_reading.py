@@ -3,7 +3,8 @@
 Segmentation (:mod:`.segmentation`) and the string model fail differently: cuts go wrong on
 touching digits, which the string model reads whole; the string model has no notion of where
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
-high confidence and, where they disagree, takes the surer one but sends it to review.
+high confidence and, where they disagree, takes the string model's reading (right far more
+often) but sends it to review.
 """
 
 from __future__ import annotations
@@ -74,5 +75,6 @@ def combine(segmented: Reading, string: Reading | None) -> Reading:
     if string.text == segmented.text:
         both = tuple(1.0 - (1.0 - a) * (1.0 - b) for a, b in zip(segmented.digit_confidences, string.digit_confidences))
         return replace(segmented, digit_confidences=both, confidence=float(np.prod(both)))
-    pick = string if string.confidence > segmented.confidence else segmented
-    return replace(pick, confidence=pick.confidence * DISAGREEMENT)
+    # Measured on generated cheques, the string model is right in 34 of 42 disagreements and
+    # segmentation in 1: take the string model's text, and its (approximate) boxes.
+    return replace(string, confidence=string.confidence * DISAGREEMENT)
