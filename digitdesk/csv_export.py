@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterable
@@ -60,12 +61,17 @@ class CsvWriter:
     def __init__(self, path: str | os.PathLike | None, stream: IO[str] | None = None):
         self.path = Path(path) if path is not None else None
         self._tmp = None
-        if self.path is not None:
+        if self.path is not None and _is_special(self.path):
+            # /dev/null, a pipe, a terminal: write in place; renaming over it would replace it.
+            self._file = open(self.path, "w", encoding="utf-8", newline="")
+            self._own_stream = True
+        elif self.path is not None:
             folder = self.path.parent if str(self.path.parent) else Path(".")
             fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
             self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
         else:
             self._file = stream if stream is not None else io.StringIO()
+        self._own_stream = getattr(self, "_own_stream", False)
         self._csv = csv.writer(self._file, lineterminator="\r\n")
         self._csv.writerow(CSV_COLUMNS)
         self.rows = 0
@@ -80,6 +86,9 @@ class CsvWriter:
 
     def commit(self) -> None:
         self._file.flush()
+        if self._own_stream:
+            self._file.close()
+            self._own_stream = False
         if self._tmp is None:
             return
         os.fsync(self._file.fileno())
@@ -88,6 +97,9 @@ class CsvWriter:
         self._tmp = None
 
     def abort(self) -> None:
+        if self._own_stream:
+            self._file.close()
+            self._own_stream = False
         if self._tmp is not None:
             self._file.close()
             try:
@@ -104,6 +116,14 @@ class CsvWriter:
             self.commit()
         else:
             self.abort()
+
+
+def _is_special(path: Path) -> bool:
+    """An existing target that is not a regular file (device, FIFO, socket)."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def write_csv(results: Iterable[Result], path: str | os.PathLike) -> int:

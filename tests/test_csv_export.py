@@ -83,3 +83,20 @@ def test_stream_writer_for_stdout():
     w.commit()
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     assert rows[0][:7] == CSV_COLUMNS[:7] and rows[1][:6] == ["a.png", "1", "", "4", "0.9700", "ok"]
+
+
+def test_writing_to_a_device_or_pipe_keeps_it(tmp_path):
+    """`-o /dev/null` or a FIFO must be written in place: a rename would replace the device."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
+    reader.start()
+    write_csv([Result("a.png", 1, "", "1", 0.9, "ok")], fifo)
+    reader.join(10)
+    assert os.path.exists(fifo) and not os.path.isfile(fifo)
+    assert got and got[0].startswith("file,page,field") and "a.png" in got[0]
+    write_csv([Result("a.png", 1, "", "1", 0.9, "ok")], os.devnull)
+    assert not os.path.isfile(os.devnull)
