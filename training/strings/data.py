@@ -39,12 +39,26 @@ def _artefacts(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return ink.astype(np.float32)
 
 
-def make_sample(rng: np.random.Generator, split: str = "train") -> tuple[np.ndarray, str]:
+def make_sample(rng: np.random.Generator, split: str = "train", runtime: bool = True) -> tuple[np.ndarray, str]:
+    """One strip and its digits. With ``runtime``, the ink goes through the runtime's own
+    preparation (ruled lines, slant taken out, specks dropped) exactly as a field's ink does."""
     bank = digit_bank(split)
     text, digits = random_amount(rng, MAX_DIGITS)
     writer = random_writer(rng)
-    ink = render_amount(text, bank, writer, rng).ink
-    strip, _ = strip_input(_artefacts(ink, rng))
+    ink = _artefacts(render_amount(text, bank, writer, rng).ink, rng)
+    strip = None
+    if runtime:
+        from digitdesk.numbers.reading import prepare_ink
+        from digitdesk.numbers.string_reading import layout_strip
+        from digitdesk.preprocess import NoInkError
+
+        try:
+            made = layout_strip(prepare_ink(ink))
+            strip = made[0] if made else None
+        except NoInkError:
+            strip = None
+    if strip is None:
+        strip, _ = strip_input(ink)
     return (strip * 255 + 0.5).astype(np.uint8), digits
 
 

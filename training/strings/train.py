@@ -26,7 +26,7 @@ def _chunk(args):
 
 
 def make_data(n: int, seed: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    chunk = 2000
+    chunk = 1000
     jobs = [(min(chunk, n - i), seed * 1000 + i // chunk) for i in range(0, n, chunk)]
     with Pool(workers) as pool:
         parts = pool.map(_chunk, jobs)
