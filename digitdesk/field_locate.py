@@ -34,6 +34,9 @@ from .recognize import Reading
 from .results import Box
 
 INK_LEVEL = 0.3
+# Ruled lines are found at this lower level: a light printed box next to dark handwriting is
+# faint in the ink map, and a line found only in dotted bits would stay behind as marks.
+LINE_LEVEL = 0.12
 OFFSET = 0.025          # page shift looked for, as a fraction of the page
 TURN = math.radians(2.5)  # page rotation looked for
 # A ruled line is at least this share of the field's width; a box side this share of its height.
@@ -135,13 +138,13 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     ink = ink_map(np.asarray(page_gray)[y0:y1, x0:x1])
     fw, fh = rect[2], rect[3]
     min_len = max(int(LINE_SHARE * fw), 20)
-    angle = _line_skew(ink > INK_LEVEL, min_len)
+    angle = _line_skew(ink > LINE_LEVEL, min_len)
     if abs(math.degrees(angle)) >= MIN_TURN_DEG:
         ink = _turn(ink, -angle)
     else:
         angle = 0.0
-    mask = ink > INK_LEVEL
-    kept, removed = remove_ruled_lines(mask, length=min_len, side=max(int(SIDE_SHARE * fh), 8))
+    kept, removed = remove_ruled_lines(ink > LINE_LEVEL, length=min_len, side=max(int(SIDE_SHARE * fh), 8))
+    kept &= ink > INK_LEVEL
     fx, fy, fw, fh = rect
     (fx, fy, fw, fh), snapped = _snap(removed, rect)
     labels, n = ndimage.label(kept, structure=np.ones((3, 3), dtype=bool))

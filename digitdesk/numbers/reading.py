@@ -26,6 +26,7 @@ from .string_reading import combine, read_strip
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
 # Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
 LABEL_LEVEL = 0.2
+LINE_LEVEL = 0.12
 # The string model's reading stands alone when every digit is at least this sure; otherwise
 # segmentation reads too and the two are combined (:func:`.string_reading.combine`).
 SURE_STRING = 0.995
@@ -62,7 +63,9 @@ def prepare_ink(ink: np.ndarray, lines: bool = True) -> Layout:
     mask = ink > INK_LEVEL
     removed = None
     if lines:
-        mask, removed = remove_ruled_lines(mask)
+        # Lines are found at a lower level: a light printed rule beside dark writing is faint.
+        kept, removed = remove_ruled_lines(ink > LINE_LEVEL)
+        mask = kept & mask
     if removed is not None and removed.any():
         halo = ndimage.binary_dilation(removed, iterations=2) & ~mask
         ink = np.where(halo | removed & ~mask, 0.0, ink).astype(np.float32)
