@@ -112,4 +112,6 @@ def test_read_field_reads_amounts_on_skewed_scans_with_boxes_on_the_page():
         fx, fy, fw, fh = field.pixels(c.image.shape[1], c.image.shape[0])
         for b in r.boxes:   # on the page, near the field
             assert fx - 60 <= b.x <= fx + fw + 60 and fy - 40 <= b.y <= fy + fh + 40
-    assert right >= 0.65 * len(seeds)
+    from tests.test_numbers import expected
+
+    assert right >= expected(0.8, 0.55) * len(seeds)

@@ -18,6 +18,13 @@ from tests.synth import BOX, make_cheque, mnist_available, random_writer, render
 from tests.synth.mnist_source import digit_bank
 
 
+def expected(with_strings: float, segmentation_only: float) -> float:
+    """Share of readings that must be right: higher when the string model is installed."""
+    from digitdesk.numbers.string_model import shared_string_model
+
+    return with_strings if shared_string_model() is not None else segmentation_only
+
+
 def reading_model():
     path = os.environ.get("DIGITDESK_TEST_MODEL")
     if path:
@@ -59,7 +66,7 @@ def test_reads_amounts_with_separators_and_symbols(model, bank):
     for i, text in enumerate(texts * 3):
         r = read(amount(text, bank, 100 + i, touch_rate=0.0, slant=0.1), model, "number")
         right += r.text == "".join(c for c in text if c.isdigit())
-    assert right >= 0.8 * len(texts) * 3
+    assert right >= expected(0.88, 0.7) * len(texts) * 3
 
 
 def test_reading_carries_a_box_and_confidence_per_digit(model, bank):
@@ -81,7 +88,7 @@ def test_touching_digits_are_cut(model, bank):
     for seed in range(12):
         r = read(amount("2580", bank, 200 + seed, touch_rate=1.0, slant=0.0), model, "number")
         right += r.text == "2580"
-    assert right >= 8
+    assert right >= expected(10, 8)
 
 
 def test_underline_and_box_crossing_the_digits(model, bank):
@@ -145,4 +152,4 @@ def test_cheque_amount_fields_read(model):
             right += read(region, model, "number").text == c.amount
         except NoInkError:
             pass
-    assert right >= 0.75 * n
+    assert right >= expected(0.85, 0.65) * n
