@@ -67,8 +67,14 @@ def _window(field: Field, width: int, height: int) -> tuple[int, int, int, int, 
 
 
 def _line_skew(mask: np.ndarray, min_len: int) -> float:
-    """Skew (radians, positive = the page turned counter-clockwise) from long ruled lines."""
-    runs = long_runs(spread(mask, 2, axis=0), min_len) & mask
+    """Skew (radians, positive = the page turned counter-clockwise) from long ruled lines.
+
+    Found on every other row and column: ruled lines are long and at least two pixels thick,
+    so they survive, and the angle comes out the same for a quarter of the work.
+    """
+    mask = mask[::2, ::2]
+    min_len = max(min_len // 2, 10)
+    runs = long_runs(spread(mask, 1, axis=0), min_len) & mask
     labels, n = ndimage.label(runs, structure=np.ones((3, 3), dtype=bool))
     if n == 0:
         return 0.0

@@ -29,7 +29,7 @@ LABEL_LEVEL = 0.2
 LINE_LEVEL = 0.12
 # The string model's reading stands alone when every digit is at least this sure; otherwise
 # segmentation reads too and the two are combined (:func:`.string_reading.combine`).
-SURE_STRING = 0.995
+SURE_STRING = 0.98
 # Digits are at least this tall: pixels, and share of the picture's height.
 MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
 NO_DIGITS = "no digits found: only separators, lines or specks"
