@@ -43,7 +43,7 @@ TURN = math.radians(2.5)  # page rotation looked for
 LINE_SHARE, SIDE_SHARE = 0.3, 0.5
 # Lines forming a box or underline this close to the field's size (relative) move the field.
 SNAP_TOLERANCE = 0.2
-MIN_TURN_DEG = 0.25
+MIN_TURN_DEG = 0.6
 
 
 @dataclass

@@ -40,14 +40,29 @@ class Layout:
     """A region prepared for reading: upright ink, who owns each pixel, the marks, digit height."""
 
     ink: np.ndarray
-    owner: np.ndarray
+    labels: np.ndarray          # the marks' labels at LABEL_LEVEL
     marks: list[Mark]
     height: float
     shear: Shear
+    _owner: np.ndarray | None = None
 
     @property
     def symbols(self) -> list[Mark]:
         return [m for m in self.marks if m.kind in SYMBOLS]
+
+    @property
+    def owner(self) -> np.ndarray:
+        """Labels extended to the soft edge pixels below LABEL_LEVEL (the mark next to them).
+
+        Made on first use: only segmentation needs it, and the string model often reads alone.
+        """
+        if self._owner is None:
+            soft = (self.ink > 0.02) & (self.labels == 0)
+            self._owner = self.labels
+            if soft.any():
+                self._owner = self.labels.copy()
+                self._owner[soft] = ndimage.grey_dilation(self.labels, size=(3, 3))[soft]
+        return self._owner
 
 
 def prepare(gray: np.ndarray) -> Layout:
@@ -82,13 +97,7 @@ def prepare_ink(ink: np.ndarray, lines: bool = True) -> Layout:
     classify_marks(labels, marks, height, shear.s, max(MIN_DIGIT_PX, MIN_DIGIT_SHARE * ink.shape[0]))
     if not any(m.kind == DIGIT for m in marks):
         raise NoInkError(NO_DIGITS)
-    # Soft edge pixels (below the ink level) belong to the mark next to them.
-    soft = (ink > 0.02) & (labels == 0)
-    owner = labels
-    if soft.any():
-        owner = labels.copy()
-        owner[soft] = ndimage.grey_dilation(labels, size=(3, 3))[soft]
-    return Layout(ink, owner, marks, height, shear)
+    return Layout(ink, labels, marks, height, shear)
 
 
 def segment(layout: Layout, model: DigitModel) -> list[Candidate]:

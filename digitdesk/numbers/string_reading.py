@@ -28,7 +28,7 @@ def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
     ink = layout.ink
     specks = [m.label for m in layout.marks if m.kind == SPECK]
     if specks:
-        ink = np.where(np.isin(layout.owner, specks), 0.0, ink).astype(np.float32)
+        ink = np.where(np.isin(layout.labels, specks), 0.0, ink).astype(np.float32)
     try:
         return strip_input(ink)
     except ValueError:
