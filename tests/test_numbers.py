@@ -73,7 +73,9 @@ def test_reading_carries_a_box_and_confidence_per_digit(model, bank):
     img = amount("4,302", bank, 7, touch_rate=0.0)
     r = read(img, model, "number")
     assert r.mode == "number"
-    assert len(r.boxes) == len(r.text) == len(r.digit_confidences) == len(r.inputs)
+    assert len(r.boxes) == len(r.text) == len(r.digit_confidences)
+    # 28x28 inputs exist when the digit model read the digits; the string model sees a strip.
+    assert len(r.inputs) in (0, len(r.text))
     assert r.confidence == pytest.approx(float(np.prod(r.digit_confidences)))
     xs = [b.x for b in r.boxes]
     assert xs == sorted(xs)
