@@ -44,6 +44,8 @@ LINE_SHARE, SIDE_SHARE = 0.3, 0.5
 # Lines forming a box or underline this close to the field's size (relative) move the field.
 SNAP_TOLERANCE = 0.2
 MIN_TURN_DEG = 0.6
+# A piece this close (pixels) to kept ink, across a removed line, was cut off it by the line.
+CUT_OFF_GAP = 8
 
 
 @dataclass
@@ -157,16 +159,34 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     if n == 0:
         raise NoInkError("no ink in the field")
     keep = np.zeros(n + 1, dtype=bool)
-    rx0, ry0, rx1, ry1 = fx, fy, fx + fw, fy + fh
-    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+    boxes = ndimage.find_objects(labels)
+    for i, sl in enumerate(boxes, start=1):
         cy = (sl[0].start + sl[0].stop) / 2
         cx = (sl[1].start + sl[1].stop) / 2
-        if fx <= cx < fx + fw and fy <= cy < fy + fh:
-            keep[i] = True
-            rx0, ry0 = min(rx0, sl[1].start), min(ry0, sl[0].start)
-            rx1, ry1 = max(rx1, sl[1].stop), max(ry1, sl[0].stop)
+        keep[i] = fx <= cx < fx + fw and fy <= cy < fy + fh
     if not keep.any():
         raise NoInkError("no ink in the field")
+    # Pieces a removed line cut off a kept stroke (a digit's foot below an underline) stay with
+    # it, wherever their own centre falls: they touch it across the line's width.
+    if removed.any():
+        for i, sl in enumerate(boxes, start=1):
+            if keep[i]:
+                continue
+            for j in np.flatnonzero(keep):
+                k = boxes[j - 1]
+                gap_y = max(sl[0].start - k[0].stop, k[0].start - sl[0].stop)
+                overlap_x = min(sl[1].stop, k[1].stop) - max(sl[1].start, k[1].start)
+                if gap_y <= CUT_OFF_GAP and overlap_x > 0 and removed[
+                    max(0, min(sl[0].start, k[0].start)) : max(sl[0].stop, k[0].stop),
+                    max(sl[1].start, k[1].start) : min(sl[1].stop, k[1].stop),
+                ].any():
+                    keep[i] = True
+                    break
+    rx0, ry0, rx1, ry1 = fx, fy, fx + fw, fy + fh
+    for i in np.flatnonzero(keep):
+        sl = boxes[i - 1]
+        rx0, ry0 = min(rx0, sl[1].start), min(ry0, sl[0].start)
+        rx1, ry1 = max(rx1, sl[1].stop), max(ry1, sl[0].stop)
     rx0, ry0 = max(0, rx0), max(0, ry0)
     rx1, ry1 = min(ink.shape[1], rx1), min(ink.shape[0], ry1)
     own = keep[labels[ry0:ry1, rx0:rx1]]

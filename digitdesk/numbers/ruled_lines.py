@@ -82,6 +82,35 @@ def _reaches_ink(line: np.ndarray, rest: np.ndarray, downward: bool) -> np.ndarr
     return out
 
 
+def _thin_to_lines(band: np.ndarray, length: int) -> np.ndarray:
+    """Only the ruled lines themselves out of the band found around them.
+
+    The band also holds digit strokes lying on or touching the line (a 3's bottom on an
+    underline). Each line is straight: its centre row is fitted along it and its thickness is
+    what most columns show; only pixels within that thickness of the fitted centre are line.
+    """
+    from scipy import ndimage
+
+    labels, n = ndimage.label(band, structure=np.ones((3, 3), dtype=bool))
+    out = np.zeros_like(band)
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl[1].stop - sl[1].start < length:
+            continue
+        ys, xs = np.nonzero(labels[sl] == i)
+        counts = np.bincount(xs)
+        thick = float(np.median(counts[counts > 0]))
+        # Centre per column from the columns as thick as the line (no digit touching there).
+        sums = np.bincount(xs, weights=ys)
+        clean = np.flatnonzero((counts > 0) & (counts <= thick + 0.5))
+        if clean.size < 2:
+            out[sl] |= labels[sl] == i
+            continue
+        a, b = np.polyfit(clean.astype(np.float64), sums[clean] / counts[clean], 1)
+        near = np.abs(ys - (a * xs + b)) <= thick / 2 + 1.0
+        out[sl[0].start + ys[near], sl[1].start + xs[near]] = True
+    return out
+
+
 def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
@@ -124,6 +153,7 @@ def remove_ruled_lines(
     horizontal = long_runs(spread(mask, 2, axis=0), length) & mask
     if not horizontal.any():
         return mask, horizontal
+    horizontal = _thin_to_lines(horizontal, length)
     rest = mask & ~horizontal
     # Box sides: tall vertical runs that join a ruled line at one of its ends (a box's corner),
     # or that run from one ruled line to another. A "1" standing on an underline does neither.
