@@ -169,10 +169,15 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     # Pieces a removed line cut off a kept stroke (a digit's foot below an underline) stay with
     # it, wherever their own centre falls: they touch it across the line's width.
     if removed.any():
+        kept_ids = np.flatnonzero(keep)
+        top = min(boxes[j - 1][0].start for j in kept_ids) - CUT_OFF_GAP
+        bottom = max(boxes[j - 1][0].stop for j in kept_ids) + CUT_OFF_GAP
+        left = min(boxes[j - 1][1].start for j in kept_ids)
+        right = max(boxes[j - 1][1].stop for j in kept_ids)
         for i, sl in enumerate(boxes, start=1):
-            if keep[i]:
+            if keep[i] or sl[0].stop < top or sl[0].start > bottom or sl[1].stop < left or sl[1].start > right:
                 continue
-            for j in np.flatnonzero(keep):
+            for j in kept_ids:
                 k = boxes[j - 1]
                 gap_y = max(sl[0].start - k[0].stop, k[0].start - sl[0].stop)
                 overlap_x = min(sl[1].stop, k[1].stop) - max(sl[1].start, k[1].start)
