@@ -121,4 +121,6 @@ def shared_string_model(path: str = "") -> StringModel | None:
     p = Path(path) if path else default_path()
     if not p.is_file():
         return None
-    return StringModel(p)
+    # One thread: a strip takes well under a millisecond, and batch workers run one process
+    # per core, where a thread pool per process would only fight over the cores.
+    return StringModel(p, threads=1)
