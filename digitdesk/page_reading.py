@@ -8,11 +8,11 @@ Nothing in here raises for bad input; every failure becomes an ``error`` row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from .field_locate import field_region
+from .field_locate import field_region, read_field
 from .fields import Field
 from .loading import LoadError, open_pages
 from .model import DigitModel
@@ -68,22 +68,34 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             else:
                 pending.append((row, made[0], Box(*made[1]), origin))
 
-    def read_region(row: Result, region: np.ndarray, mode: str, origin: tuple[int, int]) -> None:
+    def read_digit(row: Result, region: np.ndarray, origin: tuple[int, int]) -> None:
+        # Small pictures are preprocessed a stack at a time at the end of the chunk; big ones
+        # now, so the chunk never holds many full pages.
+        if region.size <= _DEFER_PIXELS:
+            deferred.append((row, region, origin))
+        else:
+            digit_inputs([(row, region, origin)])
+
+    def guarded(row: Result, work: Callable[[], None]) -> None:
         try:
-            if mode == "digit":
-                # Small pictures are preprocessed a stack at a time at the end of the chunk;
-                # big ones now, so the chunk never holds many full pages.
-                if region.size <= _DEFER_PIXELS:
-                    deferred.append((row, region, origin))
-                else:
-                    digit_inputs([(row, region, origin)])
-            else:
-                _fill(row, read(region, model, mode), origin, threshold)
+            work()
         except NoInkError:
             row.status, row.error = ERROR, _no_ink_message(row.field)
         except Exception as exc:  # a reading bug must cost one row, not the batch
             row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"
         results.append(row)
+
+    def whole_page(row: Result, gray: np.ndarray, mode: str) -> None:
+        if mode == "digit":
+            read_digit(row, gray, (0, 0))
+        else:
+            _fill(row, read(gray, model, mode), (0, 0), threshold)
+
+    def one_field(row: Result, gray: np.ndarray, field: Field, mode: str) -> None:
+        if mode == "digit":
+            read_digit(row, *field_region(gray, field))
+        else:  # read_field places the boxes on the page and makes the ink map once
+            _fill(row, read_field(gray, field, model, mode), (0, 0), threshold)
 
     for src in sources:
         if src.error:
@@ -95,18 +107,12 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
                 page_no = page.page
                 if not settings.fields:
                     row = Result(file=src.display, page=page.page, path=src.path)
-                    read_region(row, page.gray, settings.mode, (0, 0))
+                    guarded(row, lambda: whole_page(row, page.gray, settings.mode))
                     continue
                 for field in settings.fields:
                     row = Result(file=src.display, page=page.page, field=field.name, path=src.path)
-                    try:
-                        region, origin = field_region(page.gray, field)
-                    except NoInkError:
-                        row.status, row.error = ERROR, _no_ink_message(field.name)
-                        results.append(row)
-                        continue
                     mode = field.mode if field.mode != "auto" else settings.mode
-                    read_region(row, region, mode, origin)
+                    guarded(row, lambda: one_field(row, page.gray, field, mode))
         except LoadError as exc:
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
