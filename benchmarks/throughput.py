@@ -43,12 +43,20 @@ def main() -> None:
     paths = sorted(str(folder / n) for n in truth)
     print(f"{args.files} MNIST test digits as dark-on-white PNGs, {os.cpu_count()} cores")
 
-    floor = decode_floor(paths)
-    rows, wall, rss = classify(folder)
+    # Both sides are timed more than once, interleaved, and the best run of each is kept: a
+    # passing load spike must not flatter the ratio (the floor takes the best of three).
+    floors, runs = [], []
+    for _ in range(2):
+        floors.append(decode_floor(paths))
+        runs.append(classify(folder))
+    floors.append(decode_floor(paths))
+    floor = max(floors)
+    rows, wall, rss = min(runs, key=lambda r: r[1])
     rate = len(paths) / wall
     correct = sum(int(r["prediction"] == str(truth[r["file"]])) for r in rows)
-    print(f"decode-only floor     : {floor:10,.0f} files/s")
-    print(f"digitdesk classify    : {rate:10,.0f} files/s  ({wall:.1f} s wall, whole process)")
+    print(f"decode-only floor     : {floor:10,.0f} files/s  (best of {', '.join(f'{f:,.0f}' for f in floors)})")
+    print(f"digitdesk classify    : {rate:10,.0f} files/s  ({wall:.1f} s wall, whole process; "
+          f"best of {', '.join(f'{len(paths) / r[1]:,.0f}' for r in runs)})")
     print(f"ratio to floor        : {rate / floor:10.2f}x   (target >= 0.5x)")
     print(f"accuracy              : {correct / len(rows):10.2%}   ({len(rows)} rows)")
     print(f"peak RSS, {args.files:>7,} files: {rss:7.0f} MiB (process tree)")
