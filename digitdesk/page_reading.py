@@ -17,7 +17,7 @@ from .fields import Field
 from .loading import LoadError, open_pages
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
-from .recognize import Reading, read
+from .recognize import Reading, read, readings_from_inputs
 from .results import ERROR, Box, Result, status_for
 from .sources import Source
 
@@ -117,10 +117,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
     digit_inputs(deferred)
-    if pending:
-        probs = model.predict(np.stack([p[1] for p in pending]))
-        for (row, image, box, origin), p in zip(pending, probs):
-            k = int(np.argmax(p))
-            reading = Reading(str(k), float(p[k]), "digit", p, (float(p[k]),), (box,), [image])
-            _fill(row, reading, origin, threshold)
+    readings = readings_from_inputs([p[1] for p in pending], [p[2] for p in pending], model)
+    for (row, _, _, origin), reading in zip(pending, readings):
+        _fill(row, reading, origin, threshold)
     return results
