@@ -174,17 +174,21 @@ def run_batch(
         if progress is not None:
             progress(Progress(done, total, produced, time.perf_counter() - started))
 
+    def deliver(chunk: list[Source], results: list[Result]) -> Iterator[Result]:
+        nonlocal done, produced
+        for r in results:
+            produced += 1
+            yield r
+        done += len(chunk)
+        report()
+
     report()
     if workers <= 1 or total <= _chunk_size(options):
         model = shared_model(options.model_path)
         for chunk in chunks:
             if cancelled():
                 return
-            for r in read_sources(chunk, options.settings, model):
-                produced += 1
-                yield r
-            done += len(chunk)
-            report()
+            yield from deliver(chunk, read_sources(chunk, options.settings, model))
         return
 
     pool = _Pool(workers, options)
@@ -197,11 +201,7 @@ def run_batch(
             inflight.append((chunk, pool.submit(chunk)))
             while inflight and (len(inflight) >= window or inflight[0][1].done()):
                 chunk_done, future = inflight.popleft()
-                for r in pool.collect(chunk_done, future):
-                    produced += 1
-                    yield r
-                done += len(chunk_done)
-                report()
+                yield from deliver(chunk_done, pool.collect(chunk_done, future))
                 if cancelled():
                     break
         while inflight:
@@ -209,10 +209,6 @@ def run_batch(
             if cancelled() and not future.done():
                 future.cancel()
                 continue
-            for r in pool.collect(chunk_done, future):
-                produced += 1
-                yield r
-            done += len(chunk_done)
-            report()
+            yield from deliver(chunk_done, pool.collect(chunk_done, future))
     finally:
         pool.shutdown()
