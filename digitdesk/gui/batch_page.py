@@ -58,6 +58,16 @@ def format_duration(seconds: Optional[float]) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+
+def _icon_button(icon: str, name: str, tip: str, slot) -> QToolButton:
+    """An icon-only button; the accessible name stands in for the text it lacks."""
+    button = QToolButton()
+    button.setIcon(themed(icon))
+    button.setAccessibleName(name)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
 class BatchPage(QWidget):
     message = Signal(str)
     folderUsed = Signal(str)               # for recent folders
@@ -87,11 +97,7 @@ class BatchPage(QWidget):
         self.folder_box.lineEdit().setPlaceholderText("Folder of scans or pictures")
         self.folder_box.setAccessibleName("Folder to read")
         self.folder_box.setMinimumContentsLength(30)
-        browse = QToolButton()
-        browse.setIcon(themed("folder-open"))
-        browse.setAccessibleName("Choose folder")
-        browse.setToolTip("Choose the folder to read")
-        browse.clicked.connect(self.choose_folder)
+        browse = _icon_button("folder-open", "Choose folder", "Choose the folder to read", self.choose_folder)
         self.recursive_box = QCheckBox("Include sub-folders")
         self.mode_box = QComboBox()
         for label, mode in MODES:
@@ -109,11 +115,8 @@ class BatchPage(QWidget):
         self.template_edit.setPlaceholderText("Optional: a template of fields to read on each page")
         self.template_edit.setAccessibleName("Field template file")
         self.template_edit.setClearButtonEnabled(True)
-        template_browse = QToolButton()
-        template_browse.setIcon(themed("document-open"))
-        template_browse.setAccessibleName("Choose template")
-        template_browse.setToolTip("Choose a template file (.json)")
-        template_browse.clicked.connect(self.choose_template)
+        template_browse = _icon_button("document-open", "Choose template", "Choose a template file (.json)",
+                                       self.choose_template)
         self.edit_template_button = QPushButton("Edit template…")
         self.edit_template_button.clicked.connect(self.edit_template)
 
