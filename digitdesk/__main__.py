@@ -2,7 +2,8 @@
 
 One entry point for both, so an installed app bundle can be scripted too. Heavy imports happen
 only on the path that needs them (the CLI never loads Qt, the GUI loads the model in the
-background).
+background). ``digitdesk FILE...`` opens the app with those pictures read in the Images workspace,
+``digitdesk FOLDER`` with the folder ready in Batch (the desktop entry's ``Exec=digitdesk %F``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from . import __version__
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digitdesk",
-        description="Read handwritten digits and numbers. With no arguments, opens the desktop app.",
-        epilog="Batch reading from scripts: digitdesk classify --help",
+        usage="digitdesk [--model FILE.onnx] [PICTURE ... | FOLDER]\n"
+              "       digitdesk --self-check | --version\n"
+              "       digitdesk classify ...",
+        description="Read handwritten digits and numbers. Opens the desktop app; pictures named "
+                    "are read in its Images workspace, a folder named is ready to read in Batch.",
+        epilog="Batch reading from scripts: digitdesk classify --help. A picture file named "
+               "'classify' opens as ./classify.",
     )
     parser.add_argument("--version", action="version", version=f"digitdesk {__version__}")
     parser.add_argument("--self-check", action="store_true",
@@ -34,6 +40,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .cli import main as classify
 
         return classify(args_in[1:])
+    # What argparse does not know is for the window: Qt's own options (-style ...) and the pictures
+    # or folder to open, in their order; QApplication takes its options out (see gui.app.run).
     args, qt_args = _parser().parse_known_args(args_in)
     if args.self_check:
         from .self_check import self_check

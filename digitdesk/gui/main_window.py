@@ -7,7 +7,7 @@ in the background and each workspace starts reading once it arrives.
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Optional, Sequence
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -210,6 +210,32 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(IMAGES)
         self.images_page.add_paths(paths)
         self.show_message(f"Reading {len(paths)} item{'s' if len(paths) != 1 else ''}…")
+
+    def open_paths(self, paths: Sequence[str]) -> None:
+        """Open what the app was started with (``digitdesk FILE... | FOLDER``, the desktop entry's %F).
+
+        Pictures go to the Images workspace and are read (as soon as the model is there); a folder
+        becomes the Batch workspace's folder, ready but not started, since a batch can be long.
+        Paths that are not there become rows that say so, and the status bar names them.
+        """
+        files = [p for p in paths if not os.path.isdir(p)]
+        folders = [p for p in paths if os.path.isdir(p)]
+        notes = []
+        if folders:
+            self.use_batch_folder(folders[0])
+            if not os.access(folders[0], os.R_OK | os.X_OK):
+                notes.append(f"The folder {folders[0]} cannot be read: permission denied.")
+            else:
+                notes.append(f"Folder to read: {folders[0]} (press Read folder to start).")
+            if len(folders) > 1:
+                notes.append("A batch reads one folder at a time; not opened: " + ", ".join(folders[1:]) + ".")
+        if files:
+            self.add_pictures(files)
+            missing = [os.path.basename(p) or p for p in files if not os.path.lexists(p)]
+            if missing:
+                notes.append("Not found: " + ", ".join(missing) + ".")
+        if notes:
+            self.show_message(" ".join(notes), 20000)
 
     def open_folder(self) -> None:
         start = self.batch_page.folder() or self.settings.str(keys.LAST_BATCH_FOLDER, os.path.expanduser("~"))
