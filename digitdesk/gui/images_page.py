@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from .statuses import ERROR, REVIEW
 from .icons import themed
 from .qt_images import model_inputs_strip, thumbnail_from_gray
+from .rows_model import RowsModel
 from .status_colors import status_brush
 
 # The Images workspace is for a handful of pictures; whole folders of scans belong in Batch.
@@ -53,26 +54,17 @@ class ImageItem:
 COLUMNS = ("Picture", "Model input", "File", "Reading", "Confidence")
 
 
-class ImagesModel(QAbstractTableModel):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[ImageItem] = []
+class ImagesModel(RowsModel):
+    columns = COLUMNS
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    @property
+    def items(self) -> list[ImageItem]:
+        return self.rows
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        item = self.items[index.row()]
+        item = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DecorationRole:
             if col == 0 and not item.thumb.isNull():
@@ -99,15 +91,7 @@ class ImagesModel(QAbstractTableModel):
         return None
 
     def add(self, item: ImageItem) -> None:
-        row = len(self.items)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.items.append(item)
-        self.endInsertRows()
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self.items.clear()
-        self.endResetModel()
+        self.append([item])
 
 
 def read_file_items(path: str, display: str, model, threshold: float) -> list[ImageItem]:
@@ -302,8 +286,7 @@ class ImagesPage(QWidget):
                 emit(read_file_items(src.path, name, model, threshold))
 
     def _add_items(self, items, finished_job: int) -> None:
-        for item in items:
-            self.table_model.add(item)
+        self.table_model.append(items)
         if finished_job:
             self._pending -= 1
         self._update_progress()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QFont
 
+from .rows_model import RowsModel
 from .statuses import CORRECTED, ERROR, STATUSES
 from .status_colors import status_brush
 
@@ -38,12 +39,13 @@ _SORT_KEYS = {
 }
 
 
-class ResultsModel(QAbstractTableModel):
+class ResultsModel(RowsModel):
     corrected = Signal(int, str)   # batch-order index of a row a person corrected, its old status
+    columns = COLUMNS
 
     def __init__(self, thumbnails=None, parent=None):
         super().__init__(parent)
-        self._results: list[Result] = []
+        self.rows: list[Result] = []              # in batch order
         self._order: Optional[list[int]] = None   # display row -> batch index; None: batch order
         self._pos: Optional[list[int]] = None     # batch index -> display row
         self._sort: Optional[tuple[int, Qt.SortOrder]] = None
@@ -56,17 +58,6 @@ class ResultsModel(QAbstractTableModel):
 
     # --- shape ---------------------------------------------------------------------------------
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._results)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
     def batch_index(self, row: int) -> int:
         return row if self._order is None else self._order[row]
 
@@ -75,18 +66,18 @@ class ResultsModel(QAbstractTableModel):
 
     def result(self, row: int) -> Result:
         """The result shown on display ``row``."""
-        return self._results[self.batch_index(row)]
+        return self.rows[self.batch_index(row)]
 
     def results(self) -> list[Result]:
         """Every result in batch order (the order the CLI writes), corrections included."""
-        return list(self._results)
+        return list(self.rows)
 
     # --- data ----------------------------------------------------------------------------------
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        r = self._results[self.batch_index(index.row())]
+        r = self.rows[self.batch_index(index.row())]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == FILE:
@@ -140,11 +131,11 @@ class ResultsModel(QAbstractTableModel):
             return False
         text = str(value).strip()
         i = self.batch_index(index.row())
-        old = self._results[i]
+        old = self.rows[i]
         new = old.corrected(text)
         if new is old:
             return False
-        self._results[i] = new
+        self.rows[i] = new
         row = index.row()
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         self.corrected.emit(i, old.status)
@@ -155,26 +146,18 @@ class ResultsModel(QAbstractTableModel):
 
     # --- growth --------------------------------------------------------------------------------
 
-    def append(self, results: Iterable[Result]) -> None:
-        """Add a chunk of rows at the end (a sorted table keeps them there until re-sorted)."""
-        chunk = list(results)
-        if not chunk:
-            return
-        first = len(self._results)
-        self.beginInsertRows(QModelIndex(), first, first + len(chunk) - 1)
-        self._results.extend(chunk)
+    # append(results) and clear() come from RowsModel; a sorted table keeps new rows at the end
+    # until it is sorted again.
+
+    def _rows_added(self, first: int, count: int) -> None:
         if self._order is not None:
-            new = range(first, first + len(chunk))
+            new = range(first, first + count)
             self._order.extend(new)
             self._pos.extend(new)
-        self.endInsertRows()
 
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._results = []
+    def _cleared(self) -> None:
         self._order = self._pos = None
         self._thumb_rows.clear()
-        self.endResetModel()
 
     # --- sorting -------------------------------------------------------------------------------
 
@@ -195,7 +178,7 @@ class ResultsModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         before = [self.batch_index(p.row()) for p in persistent]
-        results = self._results
+        results = self.rows
         order_list = sorted(range(len(results)), key=lambda i: key(results[i]),
                             reverse=order == Qt.SortOrder.DescendingOrder)
         pos = [0] * len(order_list)
@@ -216,7 +199,7 @@ class ResultsModel(QAbstractTableModel):
 
     def _thumbnail_loaded(self, key) -> None:
         for i in self._thumb_rows.pop(key, ()):
-            if i < len(self._results):
+            if i < len(self.rows):
                 row = self.display_row(i)
                 index = self.index(row, THUMB)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
@@ -254,7 +237,7 @@ class ResultsFilter(QSortFilterProxyModel):
             return True
         src = self.sourceModel()
         order = src._order
-        r = src._results[source_row if order is None else order[source_row]]
+        r = src.rows[source_row if order is None else order[source_row]]
         if self._statuses is not None and r.status not in self._statuses:
             return False
         return not self._text or self._text in r.file.lower()
