@@ -71,10 +71,10 @@ def _window(field: Field, width: int, height: int) -> tuple[int, int, int, int, 
 def _line_skew(mask: np.ndarray, min_len: int) -> float:
     """Skew (radians, positive = the page turned counter-clockwise) from long ruled lines.
 
-    Found on every other row and column: ruled lines are long and at least two pixels thick,
-    so they survive, and the angle comes out the same for a quarter of the work.
+    ``mask`` is the field's ink on every other row and column: ruled lines are long and at
+    least two pixels thick, so they survive, and the angle comes out the same for a quarter of
+    the work.
     """
-    mask = mask[::2, ::2]
     min_len = max(min_len // 2, 10)
     runs = long_runs(spread(mask, 1, axis=0), min_len) & mask
     labels, n = ndimage.label(runs, structure=np.ones((3, 3), dtype=bool))
@@ -104,6 +104,17 @@ def _turn(ink: np.ndarray, angle: float) -> np.ndarray:
         Image.fromarray(ink, mode="F").rotate(math.degrees(angle), resample=Image.BILINEAR, fillcolor=0.0),
         dtype=np.float32,
     )
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one pixel up, down, left and right (binary dilation by a cross, by
+    slicing: scipy's general dilation costs several times more on a field)."""
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
 
 
 def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], bool]:
@@ -146,7 +157,7 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     ink = ink_map(np.asarray(page_gray)[y0:y1, x0:x1])
     fw, fh = rect[2], rect[3]
     min_len = max(int(LINE_SHARE * fw), 20)
-    angle = _line_skew(ink > LINE_LEVEL, min_len)
+    angle = _line_skew(ink[::2, ::2] > LINE_LEVEL, min_len)
     if abs(math.degrees(angle)) >= MIN_TURN_DEG:
         ink = _turn(ink, -angle)
     else:
@@ -196,7 +207,7 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     rx1, ry1 = min(ink.shape[1], rx1), min(ink.shape[0], ry1)
     own = keep[labels[ry0:ry1, rx0:rx1]]
     # Soft edges of kept strokes come along; other ink and the ruled lines do not.
-    halo = ndimage.binary_dilation(own, iterations=1)
+    halo = _grow(own)
     region = np.where(halo & ~removed[ry0:ry1, rx0:rx1], ink[ry0:ry1, rx0:rx1], 0.0).astype(np.float32)
     return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped)
 

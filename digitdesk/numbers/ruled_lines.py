@@ -22,22 +22,34 @@ def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     (1: rows, horizontal runs; 0: columns, vertical runs).
 
     A morphological opening by a ``length`` bar, done with running sums: a window of
-    ``length`` full of ink starts a run, and every pixel such a window covers is in one.
+    ``length`` full of ink starts a run, and every pixel such a window covers is in one. Only
+    the lines holding ``length`` ink pixels in all can hold such a run, and in a field those
+    are few (the box's and underline's rows): the sums run over them alone.
     """
-    if axis == 0:
-        m = mask
-    else:
-        m = mask.T
-    n = m.shape[0]
     length = max(1, int(length))
-    if length > n:
-        return np.zeros_like(mask)
+    out = np.zeros_like(mask)
+    if length > mask.shape[axis]:
+        return out
+    lines = np.flatnonzero(np.count_nonzero(mask, axis=axis) >= length)
+    if lines.size == 0:
+        return out
+    if axis == 1:
+        out[lines] = _runs_along_rows(mask[lines], length)
+    else:
+        out[:, lines] = _runs_along_rows(mask[:, lines].T, length).T
+    return out
+
+
+def _runs_along_rows(m: np.ndarray, length: int) -> np.ndarray:
+    """:func:`long_runs` along the rows of ``m`` (a C-ordered copy is made once)."""
+    m = np.ascontiguousarray(m.T)                    # running sums go down the first axis
+    n = m.shape[0]
     kind = np.int16 if n < 32000 else np.int32      # half the memory traffic of int32
     c = np.zeros((n + 1,) + m.shape[1:], dtype=kind)
     np.cumsum(m, axis=0, out=c[1:])
     full = (c[length:] - c[:-length]) == length          # windows [i, i + length)
     if not full.any():
-        return np.zeros_like(mask)
+        return np.zeros(m.shape[::-1], dtype=bool)
     k = full.shape[0]
     d = np.zeros((n + 1,) + m.shape[1:], dtype=kind)
     np.cumsum(full, axis=0, out=d[1 : k + 1])
@@ -45,7 +57,7 @@ def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     out = np.empty(m.shape, dtype=bool)
     out[: length - 1] = d[1:length] > 0
     out[length - 1 :] = (d[length:] - d[: n - length + 1]) > 0
-    return out if axis == 0 else out.T
+    return out.T
 
 
 def spread(mask: np.ndarray, reach: int, axis: int) -> np.ndarray:
@@ -82,47 +94,69 @@ def _reaches_ink(line: np.ndarray, rest: np.ndarray, downward: bool) -> np.ndarr
     return out
 
 
+def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of True in a 1-D array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
 def _thin_to_lines(band: np.ndarray, length: int) -> np.ndarray:
     """Only the ruled lines themselves out of the band found around them.
 
     The band also holds digit strokes lying on or touching the line (a 3's bottom on an
     underline). Each line is straight: its centre row is fitted along it and its thickness is
     what most columns show; only pixels within that thickness of the fitted centre are line.
+    Each run of rows holding band pixels is labelled on its own (pieces cannot cross an empty
+    row), so the labelling covers the lines' rows, not the whole field.
     """
     from scipy import ndimage
 
-    labels, n = ndimage.label(band, structure=np.ones((3, 3), dtype=bool))
     out = np.zeros_like(band)
-    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-        if sl[1].stop - sl[1].start < length:
-            continue
-        ys, xs = np.nonzero(labels[sl] == i)
-        counts = np.bincount(xs)
-        thick = float(np.median(counts[counts > 0]))
-        # Centre per column from the columns as thick as the line (no digit touching there).
-        sums = np.bincount(xs, weights=ys)
-        clean = np.flatnonzero((counts > 0) & (counts <= thick + 0.5))
-        if clean.size < 2:
-            out[sl] |= labels[sl] == i
-            continue
-        a, b = np.polyfit(clean.astype(np.float64), sums[clean] / counts[clean], 1)
-        near = np.abs(ys - (a * xs + b)) <= thick / 2 + 1.0
-        out[sl[0].start + ys[near], sl[1].start + xs[near]] = True
+    for r0, r1 in _runs_of(band.any(axis=1)):
+        labels, n = ndimage.label(band[r0:r1], structure=np.ones((3, 3), dtype=bool))
+        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+            if sl[1].stop - sl[1].start < length:
+                continue
+            ys, xs = np.nonzero(labels[sl] == i)
+            counts = np.bincount(xs)
+            thick = float(np.median(counts[counts > 0]))
+            # Centre per column from the columns as thick as the line (no digit touching there).
+            sums = np.bincount(xs, weights=ys)
+            clean = np.flatnonzero((counts > 0) & (counts <= thick + 0.5))
+            y0 = r0 + sl[0].start
+            if clean.size < 2:
+                out[y0 : r0 + sl[0].stop, sl[1]] |= labels[sl] == i
+                continue
+            a, b = np.polyfit(clean.astype(np.float64), sums[clean] / counts[clean], 1)
+            near = np.abs(ys - (a * xs + b)) <= thick / 2 + 1.0
+            out[y0 + ys[near], sl[1].start + xs[near]] = True
     return out
 
 
-def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+def _labelled_by_rows(mask: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slice]]]:
+    """8-connected labels of ``mask`` and each label's box, labelling each run of non-empty
+    rows on its own (the same pieces, for the cost of the rows that hold ink)."""
     from scipy import ndimage
 
-    eight = np.ones((3, 3), dtype=bool)
-    lines, n_lines = ndimage.label(spread(horizontal, 2, axis=0), structure=eight)
-    line_boxes = ndimage.find_objects(lines)
-    labels, n = ndimage.label(columns, structure=eight)
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    boxes: list[tuple[slice, slice]] = []
+    for r0, r1 in _runs_of(mask.any(axis=1)):
+        sub, n = ndimage.label(mask[r0:r1], structure=np.ones((3, 3), dtype=bool))
+        labels[r0:r1] = np.where(sub > 0, sub + len(boxes), 0)
+        boxes += [(slice(sl[0].start + r0, sl[0].stop + r0), sl[1]) for sl in ndimage.find_objects(sub)]
+    return labels, boxes
+
+
+def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+    lines, line_boxes = _labelled_by_rows(spread(horizontal, 2, axis=0))
+    # Column pieces labelled by runs of columns, as rows are for lines.
+    labels, boxes = _labelled_by_rows(columns.T)
+    labels = labels.T
     out = np.zeros_like(columns)
     reach = 5
-    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-        top, bottom = sl[0].start, sl[0].stop - 1
-        left, right = sl[1].start, sl[1].stop - 1
+    for i, (sx, sy) in enumerate(boxes, start=1):
+        top, bottom = sy.start, sy.stop - 1
+        left, right = sx.start, sx.stop - 1
         near_top = lines[max(0, top - reach) : top + reach + 1, left : right + 1]
         near_bottom = lines[max(0, bottom - reach) : bottom + reach + 1, left : right + 1]
         ids = set(np.unique(near_top).tolist()) | set(np.unique(near_bottom).tolist())
@@ -133,7 +167,8 @@ def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
         )
         both = bool(near_top.any() and near_bottom.any())
         if at_end or both:
-            out |= spread(labels == i, 1, axis=1)
+            c0, c1 = max(0, left - 1), right + 2
+            out[:, c0:c1] |= spread(labels[:, c0:c1] == i, 1, axis=1)
     return out
 
 
