@@ -11,6 +11,15 @@ from PySide6.QtGui import QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 
+def show_widget(qtbot, widget, width: int, height: int):
+    """Hand ``widget`` to qtbot (closed after the test), size it and wait until it is on screen."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def _mouse(widget, kind, pos: QPointF, button, buttons) -> None:
     global_pos = QPointF(widget.mapToGlobal(pos.toPoint()))
     event = QMouseEvent(kind, pos, global_pos, button, buttons, Qt.KeyboardModifier.NoModifier)

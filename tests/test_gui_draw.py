@@ -9,16 +9,12 @@ from PySide6.QtCore import Qt
 from digitdesk.gui.canvas import PAPER_H, PAPER_W, DrawingCanvas
 from digitdesk.gui.draw_page import DrawPage
 
-from .gui_helpers import draw_digit_image, mouse_stroke, paper_to_widget
+from .gui_helpers import draw_digit_image, mouse_stroke, paper_to_widget, show_widget
 
 
 @pytest.fixture
 def page(qtbot):
-    page = DrawPage()
-    qtbot.addWidget(page)
-    page.resize(900, 500)
-    page.show()
-    qtbot.waitExposed(page)
+    page = show_widget(qtbot, DrawPage(), 900, 500)
     yield page
     page.shutdown()
 
@@ -44,10 +40,7 @@ def _wait_reading(qtbot, page, text=None):
 
 
 def test_mouse_strokes_become_ink_and_undo_redo_clear(qtbot):
-    canvas = DrawingCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 300)
-    canvas.show()
+    canvas = show_widget(qtbot, DrawingCanvas(), 600, 300)
     assert canvas.is_empty() and not canvas.can_undo()
     assert canvas.render_gray().max() == 0.0
 
@@ -166,11 +159,7 @@ def test_touch_and_pen_strokes_draw_too(qtbot):
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    canvas = DrawingCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 300)
-    canvas.show()
-    qtbot.waitExposed(canvas)
+    canvas = show_widget(qtbot, DrawingCanvas(), 600, 300)
 
     touch = QTest.createTouchDevice()
     a, b = paper_to_widget(canvas, 200, 60), paper_to_widget(canvas, 200, 300)
@@ -197,3 +186,49 @@ def test_touch_and_pen_strokes_draw_too(qtbot):
     assert len(canvas.strokes) == 2
     gray = canvas.render_gray()
     assert gray[:, 400 // 3 - 2 : 500 // 3 + 2].max() > 0.5      # the pen's diagonal is ink
+
+
+def _count_submissions(page):
+    submitted = []
+    submit = page.live.submit
+    page.live.submit = lambda gray: submitted.append(gray) or submit(gray)
+    return submitted
+
+
+def test_the_same_picture_is_not_read_twice(ready_page, qtbot):
+    """A stroke's release, or a redraw of what is there, hands the reader nothing new."""
+    page = ready_page
+    submitted = _count_submissions(page)
+    canvas = page.canvas
+    _stroke_paper(canvas, [(360, 50), (358, 180), (356, 310)])
+    _wait_reading(qtbot, page, "1")
+    count = len(submitted)
+    assert count >= 2                                       # the press and the moves are read
+    assert all(not np.array_equal(a, b) for a, b in zip(submitted, submitted[1:]))
+    canvas.changed.emit()                                    # nothing new on the paper
+    assert len(submitted) == count
+    page.set_mode("number")                                  # another mode: read again
+    assert len(submitted) == count + 1
+    page.set_mode("auto")
+    canvas.clear()
+    qtbot.waitUntil(lambda: page.last_reading is None)
+    canvas.undo()                                            # the same ink after a clear: read again
+    assert len(submitted) == count + 3
+    _wait_reading(qtbot, page, "1")
+    assert page.canvas.box_labels() == ["1"]
+
+
+def test_a_reading_of_a_cleared_drawing_is_not_shown(ready_page, qtbot):
+    from digitdesk.gui.live_reader import LiveResult
+
+    page = ready_page
+    _stroke_paper(page.canvas, [(360, 50), (358, 180), (356, 310)])
+    _wait_reading(qtbot, page, "1")
+    old = page.live.last_serial
+    stale = LiveResult(page.last_reading, None, "", 1.0, old)
+    page.canvas.clear()
+    _stroke_paper(page.canvas, [(200, 60), (520, 60)])        # something else, being read
+    page.last_reading = None
+    page._show_reading(stale)                                # the 1 arrives late: not shown
+    assert page.last_reading is None and page.canvas.box_labels() != ["1"]
+    _wait_reading(qtbot, page)

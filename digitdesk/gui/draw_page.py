@@ -37,6 +37,11 @@ class DrawPage(QWidget):
         self.last_reading = None
         self.last_update_ms = 0.0
         self._model_ready = False
+        # The picture last handed to the reader and its mode: the same again (a stroke's release,
+        # a redraw of what is there) is not read twice. Readings older than the last time the
+        # canvas was empty are not shown (they answer a drawing that has been cleared).
+        self._submitted: Optional[tuple] = None
+        self._first_serial = 0
 
         self.canvas = DrawingCanvas()
         self.live = LiveReader(self)
@@ -133,6 +138,7 @@ class DrawPage(QWidget):
     def set_model(self, model) -> None:
         self._model_ready = True
         self.live.set_model(model)
+        self._submitted = None
         self._canvas_changed()
 
     def set_threshold(self, threshold: float) -> None:
@@ -175,9 +181,16 @@ class DrawPage(QWidget):
     def _canvas_changed(self) -> None:
         if self.canvas.is_empty():
             self.last_reading = None
+            self._submitted = None
+            self._first_serial = self.live.last_serial + 1
             self._show_nothing("Write a digit or a number on the canvas." if self._model_ready else "Loading the model…")
             return
-        self.live.submit(self.canvas.render_gray())
+        gray, mode = self.canvas.render_gray(), self.live.mode
+        last = self._submitted
+        if last is not None and last[0] == mode and last[1].shape == gray.shape and (last[1] == gray).all():
+            return  # its reading is shown already, or on its way
+        self._submitted = (mode, gray)
+        self.live.submit(gray)
 
     def _show_nothing(self, text: str) -> None:
         self.reading_label.setText("–")
@@ -189,9 +202,9 @@ class DrawPage(QWidget):
 
     def _show_reading(self, result) -> None:
         reading, per_digit, message = result.reading, result.per_digit, result.message
-        self.last_update_ms = result.elapsed_ms
-        if self.canvas.is_empty():
+        if self.canvas.is_empty() or result.serial < self._first_serial:
             return  # the user cleared the canvas while this was being read
+        self.last_update_ms = result.elapsed_ms
         if reading is None:
             self.last_reading = None
             self._show_nothing(_sentence(message) or "Nothing to read yet.")

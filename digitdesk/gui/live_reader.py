@@ -62,6 +62,11 @@ class LiveReader(QObject):
             self.model = model
             self._cond.notify()
 
+    @property
+    def last_serial(self) -> int:
+        """The number of the drawing submitted last (0: none yet)."""
+        return self._serial
+
     def submit(self, gray) -> int:
         """Read ``gray`` (the canvas picture) as soon as the reader is free; returns its number."""
         with self._cond:
