@@ -232,3 +232,73 @@ def test_a_reading_of_a_cleared_drawing_is_not_shown(ready_page, qtbot):
     page._show_reading(stale)                                # the 1 arrives late: not shown
     assert page.last_reading is None and page.canvas.box_labels() != ["1"]
     _wait_reading(qtbot, page)
+
+
+def _color_at(canvas, x, y):
+    """The colour the canvas shows at paper point (x, y)."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    p = canvas.from_paper(QPointF(x, y))
+    image = canvas.grab().toImage()
+    ratio = image.devicePixelRatio()
+    return QColor(image.pixel(int(p.x() * ratio), int(p.y() * ratio))).name()
+
+
+def test_the_canvas_shows_what_is_drawn_after_undo_resize_and_palette_change(qtbot):
+    from PySide6.QtGui import QPalette
+
+    canvas = show_widget(qtbot, DrawingCanvas(), 600, 300)
+    pal = canvas.palette()
+    ink, paper = pal.color(QPalette.ColorRole.Text).name(), pal.color(QPalette.ColorRole.Base).name()
+    _stroke_paper(canvas, [(300, 60), (300, 300)])
+    assert _color_at(canvas, 300, 180) == ink and _color_at(canvas, 100, 180) == paper
+    canvas.undo()
+    assert _color_at(canvas, 300, 180) == paper
+    canvas.redo()
+    assert _color_at(canvas, 300, 180) == ink
+    canvas.resize(900, 300)                                  # the paper moves within the widget
+    assert _color_at(canvas, 300, 180) == ink and _color_at(canvas, 100, 180) == paper
+    pal.setColor(QPalette.ColorRole.Text, Qt.GlobalColor.red)
+    canvas.setPalette(pal)
+    assert _color_at(canvas, 300, 180) == "#ff0000"
+    _stroke_paper(canvas, [(100, 60), (100, 300)])
+    assert _color_at(canvas, 100, 180) == "#ff0000"
+
+
+def test_a_mouse_move_repaints_all_that_the_stroke_changed(qtbot):
+    """Only the end of the stroke is repainted on a move: it must hold every changed pixel."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QImage, QPainter
+
+    from digitdesk.gui.canvas import _pen, stroke_path
+    from digitdesk.gui.qt_images import qimage_to_array
+
+    canvas = show_widget(qtbot, DrawingCanvas(), 700, 350)
+    canvas.set_pen_width(30)
+
+    def drawn(points):
+        image = QImage(canvas.size(), QImage.Format.Format_Grayscale8)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        canvas._to_paper(painter)
+        painter.setPen(_pen(Qt.GlobalColor.white, canvas.pen_width))
+        painter.drawPath(stroke_path(points))
+        painter.end()
+        return qimage_to_array(image)
+
+    rng = np.random.default_rng(5)
+    canvas._begin(canvas.from_paper(QPointF(360, 180)))
+    for _ in range(40):                                      # sharp turns, long and short moves
+        last = canvas._current[-1]
+        step = rng.normal(0, 60, 2)
+        target = QPointF(min(max(last.x() + step[0], 0), 720), min(max(last.y() + step[1], 0), 360))
+        before = list(canvas._current)
+        canvas._extend(canvas.from_paper(target))
+        if len(canvas._current) == len(before):
+            continue
+        changed = np.argwhere(drawn(before) != drawn(canvas._current))
+        rect = canvas._last_segment_rect()
+        assert all(rect.contains(int(x), int(y)) for y, x in changed)
+    canvas._end()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .qt_images import qimage_to_array
@@ -78,6 +78,9 @@ class DrawingCanvas(QWidget):
         self.pen_width = 24.0
         self._boxes: list[tuple[QRectF, str]] = []
         self._committed_render: Optional[QImage] = None
+        # The finished strokes as the screen shows them, drawn once: a mouse move repaints the
+        # picture of them and the stroke in progress, not every stroke again.
+        self._ink_cache: Optional[QPixmap] = None
 
     # --- state -------------------------------------------------------------------------------
 
@@ -105,6 +108,7 @@ class DrawingCanvas(QWidget):
 
     def _after_change(self) -> None:
         self._committed_render = None
+        self._ink_cache = None
         self._boxes = []
         self.undoAvailable.emit(self.can_undo())
         self.redoAvailable.emit(self.can_redo())
@@ -174,8 +178,21 @@ class DrawingCanvas(QWidget):
         if abs(p.x() - last.x()) + abs(p.y() - last.y()) < 1.0:
             return  # sub-unit jitter adds points, not shape
         self._current.append(p)
-        self.update()
+        self.update(self._last_segment_rect())
         self.changed.emit()
+
+    def _last_segment_rect(self) -> QRect:
+        """Where adding the last point changed the stroke in progress, in widget pixels.
+
+        The smoothed path's pieces near the end lie within the last three points (quadratic
+        curves stay inside their control points), widened by the pen and a pixel of antialiasing.
+        """
+        pts = self._current[-3:]
+        xs, ys = [p.x() for p in pts], [p.y() for p in pts]
+        pad = self.pen_width / 2.0 + 1.0
+        top_left = self.from_paper(QPointF(min(xs) - pad, min(ys) - pad))
+        bottom_right = self.from_paper(QPointF(max(xs) + pad, max(ys) + pad))
+        return QRectF(top_left, bottom_right).toAlignedRect().adjusted(-2, -2, 2, 2)
 
     def _end(self, pos: Optional[QPointF] = None) -> None:
         if not self._drawing:
@@ -291,9 +308,25 @@ class DrawingCanvas(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(600, 300)
 
-    def paintEvent(self, event) -> None:
+    def resizeEvent(self, event) -> None:
+        self._ink_cache = None
+        super().resizeEvent(event)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._ink_cache = None   # the ink's colour comes from the palette
+        super().changeEvent(event)
+
+    def _backdrop(self) -> QPixmap:
+        """Everything but the stroke in progress and the boxes, drawn once until it changes."""
+        ratio = self.devicePixelRatioF()
+        cache = self._ink_cache
+        if cache is not None and cache.devicePixelRatio() == ratio:
+            return cache
         pal = self.palette()
-        painter = QPainter(self)
+        cache = QPixmap(self.size() * ratio)
+        cache.setDevicePixelRatio(ratio)
+        painter = QPainter(cache)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         scale, ox, oy = self._paper_transform()
         paper = QRectF(ox, oy, PAPER_W * scale, PAPER_H * scale)
@@ -301,17 +334,35 @@ class DrawingCanvas(QWidget):
         painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1.0))
         painter.setBrush(pal.color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(paper.adjusted(-2, -2, 2, 2), 6, 6)
-        if self.is_empty():
-            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Write a digit or a number here")
-        painter.save()
-        painter.setClipRect(paper)
-        painter.translate(ox, oy)
-        painter.scale(scale, scale)
+        self._to_paper(painter)
         ink = pal.color(QPalette.ColorRole.Text)
         for stroke in self.strokes:
             painter.setPen(_pen(ink, stroke.width))
             painter.drawPath(stroke_path(stroke.points))
+        painter.end()
+        self._ink_cache = cache
+        return cache
+
+    def _to_paper(self, painter: QPainter) -> None:
+        """Clip to the paper and draw in paper units from here on."""
+        scale, ox, oy = self._paper_transform()
+        painter.setClipRect(QRectF(ox, oy, PAPER_W * scale, PAPER_H * scale))
+        painter.translate(ox, oy)
+        painter.scale(scale, scale)
+
+    def paintEvent(self, event) -> None:
+        pal = self.palette()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._backdrop())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        scale, ox, oy = self._paper_transform()
+        if self.is_empty():
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(QRectF(ox, oy, PAPER_W * scale, PAPER_H * scale), Qt.AlignmentFlag.AlignCenter,
+                             "Write a digit or a number here")
+        painter.save()
+        self._to_paper(painter)
+        ink = pal.color(QPalette.ColorRole.Text)
         if self._current:
             painter.setPen(_pen(ink, self.pen_width))
             painter.drawPath(stroke_path(self._current))
