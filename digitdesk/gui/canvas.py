@@ -78,9 +78,9 @@ class DrawingCanvas(QWidget):
         self.pen_width = 24.0
         self._boxes: list[tuple[QRectF, str]] = []
         self._committed_render: Optional[QImage] = None
-        # The finished strokes as the screen shows them, drawn once: a mouse move repaints the
-        # picture of them and the stroke in progress, not every stroke again.
-        self._ink_cache: Optional[QPixmap] = None
+        # The paper and the finished strokes as the screen shows them, drawn once: a mouse move
+        # repaints that picture and the stroke in progress, not every stroke again.
+        self._backdrop_cache: Optional[QPixmap] = None
 
     # --- state -------------------------------------------------------------------------------
 
@@ -108,7 +108,7 @@ class DrawingCanvas(QWidget):
 
     def _after_change(self) -> None:
         self._committed_render = None
-        self._ink_cache = None
+        self._backdrop_cache = None
         self._boxes = []
         self.undoAvailable.emit(self.can_undo())
         self.redoAvailable.emit(self.can_redo())
@@ -309,18 +309,18 @@ class DrawingCanvas(QWidget):
         return QSize(600, 300)
 
     def resizeEvent(self, event) -> None:
-        self._ink_cache = None
+        self._backdrop_cache = None
         super().resizeEvent(event)
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self._ink_cache = None   # the ink's colour comes from the palette
+            self._backdrop_cache = None   # the ink's colour comes from the palette
         super().changeEvent(event)
 
     def _backdrop(self) -> QPixmap:
         """Everything but the stroke in progress and the boxes, drawn once until it changes."""
         ratio = self.devicePixelRatioF()
-        cache = self._ink_cache
+        cache = self._backdrop_cache
         if cache is not None and cache.devicePixelRatio() == ratio:
             return cache
         pal = self.palette()
@@ -340,7 +340,7 @@ class DrawingCanvas(QWidget):
             painter.setPen(_pen(ink, stroke.width))
             painter.drawPath(stroke_path(stroke.points))
         painter.end()
-        self._ink_cache = cache
+        self._backdrop_cache = cache
         return cache
 
     def _to_paper(self, painter: QPainter) -> None:
