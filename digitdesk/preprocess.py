@@ -14,6 +14,8 @@ Two stages:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -254,26 +256,106 @@ def normalize_digit_with_box(
             crop = ndimage.grey_dilation(np.pad(crop, pad), size=(grow + 1, grow + 1))
             h, w = crop.shape
             scale = BOX / max(h, w)
-    nh = max(1, int(round(h * scale)))
-    nw = max(1, int(round(w * scale)))
-    if (nh, nw) != (h, w):
-        resample = Image.BOX if scale < 1 else Image.BILINEAR
-        crop = np.asarray(
-            Image.fromarray(crop, mode="F").resize((nw, nh), resample), dtype=np.float32
-        )
-    top_ink = float(crop.max())
-    if top_ink <= 0:
-        raise NoInkError()
-    crop = np.clip(crop / top_ink, 0.0, 1.0)
-    # Centre of mass to MNIST's centre, by whole pixels as MNIST did, keeping all ink inside.
-    mass = float(crop.sum())
-    cy = float(crop.sum(axis=1) @ np.arange(nh)) / mass
-    cx = float(crop.sum(axis=0) @ np.arange(nw)) / mass
-    top = min(max(int(round(CENTRE - cy)), 0), SIDE - nh)
-    left = min(max(int(round(CENTRE - cx)), 0), SIDE - nw)
-    out = np.zeros((SIDE, SIDE), dtype=np.float32)
-    out[top : top + nh, left : left + nw] = crop
-    return out, box
+    out, _ = _fit_and_centre(crop[None], np.array([[0, h, 0, w]]))
+    return out[0], box
+
+
+@lru_cache(maxsize=4096)
+def _resample_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """Pillow's resampling of one axis as a matrix [n_out, n_in] (float64).
+
+    The same coefficients as ``Image.resize`` (BOX when shrinking, BILINEAR otherwise; identity
+    when the size stays), so a whole stack of crops can be resized with two matrix products.
+    """
+    m = np.zeros((n_out, n_in))
+    scale = n_in / n_out
+    if n_in == n_out:
+        np.fill_diagonal(m, 1.0)
+        return m
+    box = scale > 1  # shrinking
+    filterscale = max(scale, 1.0)
+    support = (0.5 if box else 1.0) * filterscale
+    for xx in range(n_out):
+        center = (xx + 0.5) * scale
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), n_in)
+        x = (np.arange(lo, hi) - center + 0.5) / filterscale
+        w = ((x > -0.5) & (x <= 0.5)).astype(float) if box else np.maximum(0.0, 1.0 - np.abs(x))
+        total = w.sum()
+        m[xx, lo:hi] = w / total if total else w
+    return m
+
+
+def _shifts(offset: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """0/1 matrices [n, rows, cols] with ones where ``col + offset == row``: multiplying by one
+    moves a picture by whole pixels, exactly."""
+    return (np.arange(rows)[None, :, None] == np.arange(cols)[None, None, :] + offset[:, None, None]).astype(
+        np.float32
+    )
+
+
+# Below this many pictures, matrices are filled and images placed by slicing, item by item;
+# above, by table lookups and 0/1 shift matrices. Both give exactly the same numbers (a shift
+# by a 0/1 matrix only multiplies by one and adds zeros); slicing is faster for a few pictures.
+_LOOP_BELOW = 8
+_POSITIONS = np.arange(BOX, dtype=np.float64)
+
+
+def _axis_matrices(size: np.ndarray, fitted: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
+    """For each item, the matrix [BOX, length] that resamples the ``size`` pixels from ``start``
+    to ``fitted`` pixels (placed first in the 20)."""
+    if len(size) < _LOOP_BELOW:
+        out = np.zeros((len(size), BOX, length), dtype=np.float32)
+        for i, (n_in, n_out, at) in enumerate(zip(size.tolist(), fitted.tolist(), start.tolist())):
+            out[i, :n_out, at : at + n_in] = _resample_matrix(n_in, n_out)
+        return out
+    keys, which = np.unique(size * 1024 + fitted, return_inverse=True)
+    table = np.zeros((len(keys), BOX, length), dtype=np.float32)
+    for k, key in enumerate(keys.tolist()):
+        n_in, n_out = divmod(key, 1024)
+        table[k, :n_out, :n_in] = _resample_matrix(n_in, n_out)
+    return table[which.ravel()] @ _shifts(start, length, length).transpose(0, 2, 1)
+
+
+def _place(fitted: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Each 20x20 item put into 28x28 with its top-left corner at (top, left)."""
+    if len(fitted) < _LOOP_BELOW:
+        out = np.zeros((len(fitted), SIDE, SIDE), dtype=np.float32)
+        for i, (y, x) in enumerate(zip(top.tolist(), left.tolist())):
+            out[i, y : y + BOX, x : x + BOX] = fitted[i, : SIDE - y, : SIDE - x]
+        return out
+    return _shifts(top, SIDE, BOX) @ fitted @ _shifts(left, SIDE, BOX).transpose(0, 2, 1)
+
+
+def _fit_and_centre(inks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale each stack item's ink box (rows r0:r1, cols c0:c1) to fit 20x20 keeping its aspect
+    ratio, and place it in 28x28 with its centre of mass at MNIST's centre, by whole pixels as
+    MNIST did, keeping all ink inside. Returns the images and a mask of those that had ink.
+
+    Everything is a handful of stacked matrix products, so one code path serves a single picture
+    and a whole stack (the arithmetic per item is the same either way) and batches and the
+    canvas see the very same inputs.
+    """
+    n, height, width = inks.shape
+    r0, r1, c0, c1 = boxes.T
+    h, w = r1 - r0, c1 - c0
+    scale = BOX / np.maximum(h, w)
+    nh = np.maximum(np.rint(h * scale).astype(int), 1)
+    nw = np.maximum(np.rint(w * scale).astype(int), 1)
+    rows = _axis_matrices(h, nh, r0, height)                    # [n, 20, H]
+    cols = _axis_matrices(w, nw, c0, width).transpose(0, 2, 1)  # [n, W, 20]
+    # Horizontal pass, then vertical, as Pillow does.
+    fitted = rows @ (inks.astype(np.float32, copy=False) @ cols)
+    top_ink = fitted.max(axis=(1, 2))
+    has_ink = top_ink > 0
+    fitted /= np.where(has_ink, top_ink, 1)[:, None, None]
+    np.minimum(fitted, 1.0, out=fitted)  # never below 0: the ink and the weights are not
+    mass = np.where(has_ink, fitted.sum(axis=(1, 2), dtype=np.float64), 1.0)
+    cy = fitted.sum(axis=2, dtype=np.float64) @ _POSITIONS / mass
+    cx = fitted.sum(axis=1, dtype=np.float64) @ _POSITIONS / mass
+    top = np.minimum(np.maximum(np.rint(CENTRE - cy).astype(int), 0), SIDE - nh)
+    left = np.minimum(np.maximum(np.rint(CENTRE - cx).astype(int), 0), SIDE - nw)
+    return _place(fitted, top, left), has_ink
 
 
 def to_model_input(gray: np.ndarray) -> np.ndarray:
@@ -302,14 +384,49 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
             except NoInkError as exc:
                 out[i] = exc
     for idx in groups.values():
-        stack = np.stack([as_float_gray(grays[i]) for i in idx])
-        inks, ok = _ink_maps_small(stack)
+        inks, ok = _ink_maps_small(_float_stack([grays[i] for i in idx]))
         single = _single_component(inks)
-        for j, i in enumerate(idx):
+        boxes, simple = _simple_boxes(inks, ok & single)
+        easy = np.flatnonzero(simple)
+        fitted, inked = _fit_and_centre(inks[easy], boxes[easy])
+        r0, r1, c0, c1 = boxes.T
+        xywh = np.stack([c0, r0, c1 - c0, r1 - r0], axis=1).tolist()
+        for j, image, has_ink in zip(easy.tolist(), fitted, inked.tolist()):
+            out[idx[j]] = (image, tuple(xywh[j])) if has_ink else NoInkError()
+        for j in np.flatnonzero(~simple).tolist():
             try:
                 if not ok[j]:
                     raise NoInkError()
-                out[i] = normalize_digit_with_box(inks[j], bool(single[j]))
+                out[idx[j]] = normalize_digit_with_box(inks[j], bool(single[j]))
             except NoInkError as exc:
-                out[i] = exc
+                out[idx[j]] = exc
     return out
+
+
+def _float_stack(grays: list[np.ndarray]) -> np.ndarray:
+    """``np.stack`` of :func:`as_float_gray` of each, converting the whole stack at once when it
+    can (8-bit pictures, or float ones already in [0, 1]): the same values, less overhead."""
+    kinds = {g.dtype for g in grays}
+    if kinds == {np.dtype(np.uint8)}:
+        return np.stack(grays).astype(np.float32) / np.float32(255.0)
+    if kinds == {np.dtype(np.float32)}:
+        stack = np.stack(grays)
+        if stack.min() >= 0.0 and stack.max() <= 1.0:
+            return stack
+    return np.stack([as_float_gray(g) for g in grays])
+
+
+def _simple_boxes(inks: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ink boxes (r0, r1, c0, c1) of a stack, and which pictures need nothing but the fit:
+    one piece of ink, more than a speck, and not so big that strokes might need thickening
+    (exactly the cases in which :func:`normalize_digit_with_box` goes straight to the fit)."""
+    mask = inks > 0.3
+    rows, cols = mask.any(axis=2), mask.any(axis=1)
+    inked = rows.any(axis=1)
+    r0 = rows.argmax(axis=1)
+    r1 = rows.shape[1] - rows[:, ::-1].argmax(axis=1)
+    c0 = cols.argmax(axis=1)
+    c1 = cols.shape[1] - cols[:, ::-1].argmax(axis=1)
+    h, w = r1 - r0, c1 - c0
+    simple = candidates & inked & (h * w >= 3) & (BOX / np.maximum(np.maximum(h, w), 1) >= MIN_STROKE / 2)
+    return np.stack([r0, r1, c0, c1], axis=1), simple
