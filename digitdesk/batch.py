@@ -23,6 +23,7 @@ from itertools import islice
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from .fields import Field
+from .loading import silence_decoder_warnings
 from .model import DigitModel, shared_model
 from .page_reading import ReadSettings, read_sources
 from .results import Result
@@ -70,6 +71,7 @@ _worker_model: Optional[DigitModel] = None
 def _init_worker(model_path: Optional[str]) -> None:
     global _worker_model
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    silence_decoder_warnings()
     _worker_model = DigitModel(model_path, threads=1)
 
 

@@ -11,8 +11,9 @@ import errno
 import os
 import stat
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
 from typing import Iterator
 
 import numpy as np
@@ -40,10 +41,19 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class Page:
-    """One grey picture: ``gray`` is float32 in [0, 1], as the paper looks (not yet ink-mapped)."""
+    """One grey picture, as the paper looks (not yet ink-mapped).
+
+    ``pixels`` is what the decoder gave, made grey: uint8 for 8-bit pictures (most scans),
+    float32 in [0, 1] otherwise. ``gray`` is the same as float32 in [0, 1], made on first use:
+    batches of small files preprocess ``pixels`` a stack at a time and never need it.
+    """
 
     page: int  # 1-based
-    gray: np.ndarray
+    pixels: np.ndarray
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        return as_float_gray(self.pixels)
 
 
 def has_image_extension(name: str) -> bool:
@@ -56,7 +66,14 @@ def image_to_gray(image: Image.Image) -> np.ndarray:
     Transparent areas are paper: they are filled with whatever contrasts with the opaque
     strokes, so black ink on transparency and white ink on transparency both read.
     """
+    return as_float_gray(image_to_pixels(image))
+
+
+def image_to_pixels(image: Image.Image) -> np.ndarray:
+    """Like :func:`image_to_gray`, but 8-bit grey pictures stay uint8 (converted when needed)."""
     mode = image.mode
+    if mode == "L":
+        return np.asarray(image)
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         mode = image.mode
@@ -80,12 +97,36 @@ def image_to_gray(image: Image.Image) -> np.ndarray:
         ink_is_dark = not opaque.any() or float(gray[opaque].mean()) < 0.5
         paper = 1.0 if ink_is_dark else 0.0
         return gray * alpha + paper * (1.0 - alpha)
-    if mode != "L":
-        image = image.convert("L")  # RGB, CMYK, YCbCr, LAB, HSV
-    return np.asarray(image, dtype=np.float32) / 255.0
+    return np.asarray(image.convert("L"))  # RGB, CMYK, YCbCr, LAB, HSV
 
 
-def _describe_os_error(path: Path, exc: OSError) -> str:
+_warnings_silenced = False
+
+
+def silence_decoder_warnings() -> None:
+    """Ignore all warnings for the rest of this process (batch workers call it once).
+
+    Decoders warn about odd metadata that costs a reader nothing; the loader already silences
+    them around each call, which costs as much as decoding a small PNG. A worker process that
+    only reads files can switch them off once instead.
+    """
+    global _warnings_silenced
+    warnings.simplefilter("ignore")
+    _warnings_silenced = True
+
+
+class _Silenced(warnings.catch_warnings):
+    def __enter__(self):
+        entered = super().__enter__()
+        warnings.simplefilter("ignore")
+        return entered
+
+
+def _quiet():
+    return nullcontext() if _warnings_silenced else _Silenced()
+
+
+def _describe_os_error(path: str, exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         if os.path.islink(path):
             return "broken link: the file it points to does not exist"
@@ -110,9 +151,9 @@ def open_pages(path: str | os.PathLike) -> Iterator[Page]:
 
     A multi-page TIFF whose later page is damaged still yields the earlier pages first.
     """
-    path = Path(path)
+    path = os.fspath(path)
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as exc:
         raise LoadError(_describe_os_error(path, exc)) from None
     if stat.S_ISDIR(info.st_mode):
@@ -128,8 +169,7 @@ def open_pages(path: str | os.PathLike) -> Iterator[Page]:
         raise LoadError(_describe_os_error(path, exc)) from None
     with handle:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 image = Image.open(handle)
         except UnidentifiedImageError:
             raise LoadError("not an image, or an image format digitdesk cannot read") from None
@@ -146,8 +186,7 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
     frames = _frames(image)
     while True:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 frame = next(frames)
                 number += 1
                 w, h = frame.size
@@ -160,7 +199,7 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
                 frame.load()
                 if number == 1 and image.format in _EXIF_ROTATED:
                     frame = ImageOps.exif_transpose(frame)
-                gray = image_to_gray(frame)
+                pixels = image_to_pixels(frame)
         except StopIteration:
             return
         except LoadError:
@@ -180,7 +219,7 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
             raise LoadError("not enough memory to decode this image") from None
         except Exception as exc:  # a decoder bug on hostile bytes must not end a batch
             raise LoadError(f"file cannot be decoded ({type(exc).__name__}: {exc})") from None
-        yield Page(number, gray)
+        yield Page(number, pixels)
 
 
 def load_gray(path: str | os.PathLike) -> np.ndarray:

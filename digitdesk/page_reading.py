@@ -14,7 +14,7 @@ import numpy as np
 
 from .field_locate import field_region, read_field
 from .fields import Field
-from .loading import LoadError, open_pages
+from .loading import LoadError, Page, open_pages
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
 from .recognize import Reading, read, readings_from_inputs
@@ -85,11 +85,11 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"
         results.append(row)
 
-    def whole_page(row: Result, gray: np.ndarray, mode: str) -> None:
-        if mode == "digit":
-            read_digit(row, gray, (0, 0))
+    def whole_page(row: Result, page: Page, mode: str) -> None:
+        if mode == "digit":  # 8-bit pixels as decoded: the stacked path converts them at once
+            read_digit(row, page.pixels, (0, 0))
         else:
-            _fill(row, read(gray, model, mode), (0, 0), threshold)
+            _fill(row, read(page.gray, model, mode), (0, 0), threshold)
 
     def one_field(row: Result, gray: np.ndarray, field: Field, mode: str) -> None:
         if mode == "digit":
@@ -107,7 +107,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
                 page_no = page.page
                 if not settings.fields:
                     row = Result(file=src.display, page=page.page, path=src.path)
-                    guarded(row, lambda: whole_page(row, page.gray, settings.mode))
+                    guarded(row, lambda: whole_page(row, page, settings.mode))
                     continue
                 for field in settings.fields:
                     row = Result(file=src.display, page=page.page, field=field.name, path=src.path)
