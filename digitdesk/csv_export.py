@@ -34,6 +34,8 @@ def neutralise(cell: str) -> str:
 
 def printable(text: str) -> str:
     """Text safe to encode as UTF-8: undecodable file-name bytes become \\xNN escapes."""
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
         return text
@@ -41,14 +43,24 @@ def printable(text: str) -> str:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
+_NO_PROBABILITIES = [""] * 10
+_PROBABILITIES = " ".join(["%.4f"] * 10)  # one formatting call for the ten cells
+
+
 def result_row(r: Result) -> list[str]:
-    probs = [""] * 10 if r.probabilities is None else [f"{float(p):.4f}" for p in r.probabilities]
-    text = [printable(r.file), str(r.page), printable(r.field), printable(r.prediction)]
+    """The CSV cells of one result, every one that could start a formula neutralised."""
+    if r.probabilities is None:
+        probs = _NO_PROBABILITIES
+    else:
+        text = _PROBABILITIES % tuple(r.probabilities.tolist())
+        probs = [neutralise(c) for c in text.split()] if "-" in text else text.split()
     conf = f"{r.confidence:.4f}" if r.status != "error" else ""
-    row = text + [conf, r.status, printable(r.error)] + probs
-    row.append(";".join(f"{c:.4f}" for c in r.digit_confidences) if len(r.digit_confidences) > 1 else "")
-    row.append(printable(r.original))
-    return [neutralise(c) for c in row]
+    digits = ";".join(f"{c:.4f}" for c in r.digit_confidences) if len(r.digit_confidences) > 1 else ""
+    return [
+        neutralise(printable(r.file)), str(r.page), neutralise(printable(r.field)),
+        neutralise(printable(r.prediction)), conf, neutralise(r.status),
+        neutralise(printable(r.error)), *probs, digits, neutralise(printable(r.original)),
+    ]
 
 
 class CsvWriter:

@@ -24,15 +24,15 @@ class Source:
 
 def _walk(folder: str, prefix: str, recursive: bool, seen: set) -> Iterator[Source]:
     try:
-        names = sorted(os.listdir(folder))
+        with os.scandir(folder) as it:  # file types come with the listing: no stat per file
+            entries = sorted(((e.name, e.path, _is_dir(e)) for e in it), key=lambda t: t[0])
     except OSError as exc:
         reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
         yield Source(prefix.rstrip("/") or folder, folder, f"folder cannot be read: {reason}")
         return
-    for name in names:
-        path = os.path.join(folder, name)
+    for name, path, is_dir in entries:
         shown = prefix + name
-        if os.path.isdir(path):
+        if is_dir:
             if recursive:
                 real = os.path.realpath(path)
                 if real in seen:  # a symlink loop, or the same folder linked twice
@@ -43,6 +43,13 @@ def _walk(folder: str, prefix: str, recursive: bool, seen: set) -> Iterator[Sour
                 yield Source(shown, path, "is a folder, not an image (use --recursive to read inside it)")
         elif has_image_extension(name):
             yield Source(shown, path)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows links, like os.path.isdir
+    except OSError:
+        return False
 
 
 def iter_sources(paths: Iterable[str | os.PathLike], recursive: bool = False) -> Iterator[Source]:
