@@ -174,3 +174,20 @@ def test_digitdesk_files_and_a_folder_end_to_end(tmp_path, mnist, model_path):
     assert items[pictures[0].name][0] == str(labels[0])
     assert items[pictures[1].name][0] == str(labels[1])
     assert items["gone.png"] == ("", "error", "file not found")
+
+
+def test_the_desktop_entry_offers_every_picture_format_the_app_reads():
+    """Open With digitdesk (Exec=digitdesk %F) is offered for each format loading.py decodes."""
+    import configparser
+    import mimetypes
+
+    from digitdesk.loading import IMAGE_EXTENSIONS
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read_string((REPO / "resources" / "digitdesk.desktop").read_text(encoding="utf-8"))
+    entry = parser["Desktop Entry"]
+    assert entry["Exec"] == "digitdesk %F"
+    offered = set(filter(None, entry["MimeType"].split(";")))
+    known = {mimetypes.guess_type(f"a{ext}")[0] for ext in IMAGE_EXTENSIONS} - {None}
+    assert known <= offered, sorted(known - offered)
