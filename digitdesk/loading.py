@@ -8,6 +8,7 @@ person; callers turn it into an ``error`` result and carry on.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import warnings
@@ -19,6 +20,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
+from . import png_fast
 from .preprocess import as_float_gray
 
 # Extensions picked up when a folder is scanned (files named on the command line are always tried).
@@ -30,6 +32,9 @@ MAX_PIXELS = 100_000_000
 # Pillow's own bomb check would fire on our limit's neighbours; ours comes first and is clearer.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
+
+# PNGs up to this size are read whole and tried with the fast 8-bit grey reader first.
+_FAST_PNG_BYTES = 64 << 20
 
 # Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
 _EXIF_ROTATED = frozenset({"JPEG", "MPO", "WEBP", "HEIF"})
@@ -169,8 +174,22 @@ def open_pages(path: str | os.PathLike) -> Iterator[Page]:
         raise LoadError(_describe_os_error(path, exc)) from None
     with handle:
         try:
+            head = handle.read(len(png_fast.SIGNATURE))
+            source = handle
+            if head == png_fast.SIGNATURE and size <= _FAST_PNG_BYTES:
+                data = head + handle.read()
+                pixels = png_fast.read_gray8(data, MAX_PIXELS)
+                if pixels is not None:
+                    yield Page(1, pixels)
+                    return
+                source = io.BytesIO(data)  # Pillow's way, without reading the file again
+            else:
+                handle.seek(0)
+        except OSError as exc:
+            raise LoadError(_describe_os_error(path, exc)) from None
+        try:
             with _quiet():
-                image = Image.open(handle)
+                image = Image.open(source)
         except UnidentifiedImageError:
             raise LoadError("not an image, or an image format digitdesk cannot read") from None
         except Image.DecompressionBombError:

@@ -1,0 +1,97 @@
+"""The fast 8-bit grey PNG reader gives Pillow's pixels exactly, or steps aside (None)."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from digitdesk.loading import MAX_PIXELS, open_pages
+from digitdesk.png_fast import read_gray8
+
+
+def png_bytes(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", **options)
+    return out.getvalue()
+
+
+def pillow_pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im)
+
+
+@pytest.fixture(scope="module")
+def pictures():
+    rng = np.random.default_rng(5)
+    out = [rng.integers(0, 256, (h, w), dtype=np.uint8) for h, w in ((28, 28), (1, 1), (3, 500), (333, 17))]
+    ramp = np.tile(np.arange(256, dtype=np.uint8), (40, 1))  # smooth: every PNG row filter gets used
+    out += [ramp, ramp.T.copy(), np.zeros((20, 20), np.uint8)]
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"optimize": True}, {"compress_level": 0}, {"compress_level": 9}])
+def test_same_pixels_as_pillow(pictures, options):
+    for a in pictures:
+        data = png_bytes(Image.fromarray(a), **options)
+        got = read_gray8(data, MAX_PIXELS)
+        assert got is not None and got.dtype == np.uint8
+        assert np.array_equal(got, pillow_pixels(data)) and np.array_equal(got, a)
+
+
+def test_many_idat_chunks_and_text_chunks(pictures):
+    a = pictures[3]
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "scanned by a test")
+    data = png_bytes(Image.fromarray(a), pnginfo=info)
+    # Split the image data over many IDAT chunks, as some encoders write it.
+    start = data.index(b"IDAT") - 4
+    length = int.from_bytes(data[start : start + 4], "big")
+    payload = data[start + 8 : start + 8 + length]
+    chunks = b"".join(
+        len(p).to_bytes(4, "big") + b"IDAT" + p + zlib.crc32(b"IDAT" + p).to_bytes(4, "big")
+        for p in (payload[i : i + 50] for i in range(0, len(payload), 50))
+    )
+    split = data[:start] + chunks + data[start + 12 + length :]
+    assert np.array_equal(read_gray8(split, MAX_PIXELS), a)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "P", "1", "I;16"])
+def test_other_kinds_step_aside(mode):
+    image = Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).convert(mode)
+    assert read_gray8(png_bytes(image), MAX_PIXELS) is None
+
+
+def with_header_byte(data: bytes, offset: int, value: int) -> bytes:
+    """``data`` with one IHDR field byte changed (and the chunk's CRC made right again)."""
+    ihdr = bytearray(data[12:29])
+    ihdr[4 + offset] = value
+    return data[:12] + bytes(ihdr) + zlib.crc32(bytes(ihdr)).to_bytes(4, "big") + data[33:]
+
+
+def test_interlaced_transparent_and_damaged_step_aside(pictures):
+    a = Image.fromarray(pictures[0])
+    good = png_bytes(a)
+    assert np.array_equal(read_gray8(with_header_byte(good, 8, 8), MAX_PIXELS), pictures[0])
+    assert read_gray8(with_header_byte(good, 12, 1), MAX_PIXELS) is None   # Adam7 interlacing
+    assert read_gray8(png_bytes(a, transparency=0), MAX_PIXELS) is None
+    assert read_gray8(good[:-20], MAX_PIXELS) is None                      # truncated
+    assert read_gray8(good[:40] + bytes([good[40] ^ 1]) + good[41:], MAX_PIXELS) is None  # CRC
+    assert read_gray8(good[:8], MAX_PIXELS) is None
+    assert read_gray8(b"not a png", MAX_PIXELS) is None
+    assert read_gray8(good, max_pixels=10) is None                          # over the limit
+
+
+def test_loader_uses_it_and_falls_back(tmp_path, pictures):
+    a = pictures[0]
+    fast = tmp_path / "fast.png"
+    fast.write_bytes(png_bytes(Image.fromarray(a)))
+    slow = tmp_path / "transparent.png"  # has a tRNS chunk: Pillow reads it
+    slow.write_bytes(png_bytes(Image.fromarray(a), transparency=0))
+    for path in (fast, slow):
+        (page,) = list(open_pages(path))
+        assert page.page == 1 and np.array_equal(page.pixels, a)
+        assert page.gray.dtype == np.float32 and np.allclose(page.gray, a / 255.0)
