@@ -54,13 +54,25 @@ def read_gray8(data: bytes, max_pixels: int) -> np.ndarray | None:
         pos = end + 4
     if size is None or not parts:
         return None
-    image = Image.new("L", size)
+    image = Image.core.new("L", size)
     decoder = Image._getdecoder("L", "zip", "L")
     try:
-        decoder.setimage(image.im, (0, 0, *size))
+        decoder.setimage(image, (0, 0, *size))
         consumed, status = decoder.decode(b"".join(parts))
     finally:
         decoder.cleanup()
     if consumed != -1 or status < 0:  # -1: the image is complete
         return None
-    return np.asarray(image)
+    # The pixels out as Image.tobytes() gets them, minus the Python layers around it.
+    encoder = Image._getencoder("L", "raw", "L")
+    chunks, status = [], 0
+    try:
+        encoder.setimage(image, (0, 0, *size))
+        while not status:
+            _, status, chunk = encoder.encode(max(65536, size[0] * size[1]))
+            chunks.append(chunk)
+    finally:
+        encoder.cleanup()
+    if status < 0:
+        return None
+    return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(size[1], size[0])
