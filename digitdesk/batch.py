@@ -9,10 +9,8 @@ reports progress through a callback and stops early, keeping what is done, when 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +24,7 @@ from .fields import Field
 from .loading import silence_decoder_warnings
 from .model import DigitModel, shared_model
 from .page_reading import ReadSettings, read_sources
+from .process_start import context
 from .results import Result
 from .sources import Source, count_sources, iter_sources
 
@@ -95,17 +94,9 @@ def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
         yield chunk
 
 
-def _context():
-    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["digitdesk.batch"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def _executor(workers: int, options: BatchOptions) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(options.model_path,)
+        max_workers=workers, mp_context=context(), initializer=_init_worker, initargs=(options.model_path,)
     )
 
 
@@ -115,6 +106,8 @@ class _Pool:
     def __init__(self, workers: int, options: BatchOptions):
         self.workers, self.options = workers, options
         self.executor = _executor(workers, options)
+        for _ in range(workers):  # start every worker now: they load models while we walk
+            self.executor.submit(int)
 
     def _renew(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -164,10 +157,15 @@ def run_batch(
     """
     paths = [os.fspath(p) for p in paths]
     started = time.perf_counter()
+    workers = options.workers or os.cpu_count() or 1
+    size = _chunk_size(options)
+    # A batch of one chunk is read here; for more, workers start before the folder is
+    # counted, so the two overlap.
+    small = sum(1 for _ in islice(iter_sources(paths, options.recursive), size + 1)) <= size
+    pool = _Pool(workers, options) if workers > 1 and not small else None
     total = count_sources(paths, options.recursive)
     done = produced = 0
-    workers = options.workers or os.cpu_count() or 1
-    chunks = _chunks(iter_sources(paths, options.recursive), _chunk_size(options))
+    chunks = _chunks(iter_sources(paths, options.recursive), size)
 
     def cancelled() -> bool:
         return cancel is not None and cancel.is_set()
@@ -185,7 +183,7 @@ def run_batch(
         report()
 
     report()
-    if workers <= 1 or total <= _chunk_size(options):
+    if pool is None:
         model = shared_model(options.model_path)
         for chunk in chunks:
             if cancelled():
@@ -193,7 +191,6 @@ def run_batch(
             yield from deliver(chunk, read_sources(chunk, options.settings, model))
         return
 
-    pool = _Pool(workers, options)
     inflight: deque[tuple[list[Source], Future]] = deque()
     window = 2 * workers + 1
     try:

@@ -108,6 +108,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
 
+    if args.workers != 1:
+        from .process_start import prestart
+
+        prestart()  # the workers' server imports while this process imports and checks the model
     from .batch import BatchOptions, Progress, run_batch
     from .csv_export import CsvWriter
     from .model import ModelError, shared_model
