@@ -2,6 +2,11 @@
 
 onnxruntime's ``InferenceSession.run`` is thread-safe, so the GUI's workers and the batch
 pipeline all call the same :class:`DigitModel`.
+
+When the model card has a ``cascade`` section, a ~30x cheaper first-pass model reads every
+digit, and only the digits it is unsure of (below the card's threshold, chosen on validation
+data so that what it accepts is read no worse than by the full model) go on to the full model.
+Every entry point goes through :meth:`DigitModel.predict`, so all of them read alike.
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ def default_model_path() -> Path:
 
 def card_checksum(card: dict, model_file: str = "") -> str:
     """The SHA-256 the model card records for ``model_file`` (default: the float model)."""
-    int8 = card.get("int8") or {}
-    if model_file and model_file == int8.get("file"):
-        return str(int8.get("sha256") or "")
+    for section in ("int8", "cascade"):
+        part = card.get(section) or {}
+        if model_file and model_file == part.get("file"):
+            return str(part.get("sha256") or "")
     return str(card.get("sha256") or (card.get("onnx") or {}).get("sha256") or "")
 
 
@@ -49,40 +55,27 @@ class DigitModel:
 
     BATCH = 256
 
-    def __init__(self, path: str | Path | None = None, threads: int = 0):
-        import onnxruntime as ort  # deferred: importing it costs ~0.2 s of start-up
-
+    def __init__(self, path: str | Path | None = None, threads: int = 0, cascade: bool = True):
         self.path = Path(path) if path else default_model_path()
-        if not self.path.is_file():
-            raise ModelError(f"model file not found: {self.path}")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ModelError(f"cannot load the model {self.path.name}: {exc}") from None
-        self._check_contract()
+        self._session = _open_session(self.path, threads)
         self.card = load_card(self.path.parent)
         self.review_threshold = float(
             self.card.get("review_threshold", FALLBACK_REVIEW_THRESHOLD)
         )
+        # The first pass, when the card vouches for one next to the model (and it loads).
+        self._fast = None
+        self.fast_threshold = 1.0
+        section = self.card.get("cascade") or {}
+        fast_path = self.path.parent / str(section.get("file", ""))
+        if cascade and section.get("threshold") is not None and fast_path.is_file():
+            self._fast = _open_session(fast_path, threads)
+            self.fast_threshold = float(section["threshold"])
         self.predict(np.zeros((1, SIDE, SIDE), dtype=np.float32))  # warm-up
 
-    def _check_contract(self) -> None:
-        inputs = {i.name: i for i in self._session.get_inputs()}
-        outputs = {o.name: o for o in self._session.get_outputs()}
-        if INPUT_NAME not in inputs or OUTPUT_NAME not in outputs:
-            raise ModelError(
-                f"model must have input '{INPUT_NAME}' and output '{OUTPUT_NAME}', "
-                f"has {sorted(inputs)} -> {sorted(outputs)}"
-            )
-        shape = inputs[INPUT_NAME].shape
-        if len(shape) != 4 or list(shape[1:]) != [SIDE, SIDE, 1]:
-            raise ModelError(f"model input must be [N,{SIDE},{SIDE},1], is {shape}")
+    @property
+    def cascade(self) -> bool:
+        """Whether a first-pass model reads the easy digits (see the module docstring)."""
+        return self._fast is not None
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities [N, 10] for preprocessed images (see :mod:`digitdesk.preprocess`)."""
@@ -92,11 +85,44 @@ class DigitModel:
         x = x.reshape(len(x), SIDE, SIDE, 1)
         if len(x) == 0:
             return np.zeros((0, NUM_CLASSES), dtype=np.float32)
-        parts = [
-            self._session.run([OUTPUT_NAME], {INPUT_NAME: x[i : i + self.BATCH]})[0]
-            for i in range(0, len(x), self.BATCH)
-        ]
+        parts = [self._run(x[i : i + self.BATCH]) for i in range(0, len(x), self.BATCH)]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        if self._fast is None:
+            return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+        probs = self._fast.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+        unsure = probs.max(axis=1) < self.fast_threshold
+        if unsure.any():
+            probs[unsure] = self._session.run([OUTPUT_NAME], {INPUT_NAME: x[unsure]})[0]
+        return probs
+
+
+def _open_session(path: Path, threads: int):
+    """An onnxruntime session for ``path`` that honours the model contract, or ModelError."""
+    import onnxruntime as ort  # deferred: importing it costs ~0.2 s of start-up
+
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelError(f"cannot load the model {path.name}: {exc}") from None
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name: o for o in session.get_outputs()}
+    if INPUT_NAME not in inputs or OUTPUT_NAME not in outputs:
+        raise ModelError(
+            f"model {path.name} must have input '{INPUT_NAME}' and output '{OUTPUT_NAME}', "
+            f"has {sorted(inputs)} -> {sorted(outputs)}"
+        )
+    shape = inputs[INPUT_NAME].shape
+    if len(shape) != 4 or list(shape[1:]) != [SIDE, SIDE, 1]:
+        raise ModelError(f"model input must be [N,{SIDE},{SIDE},1], is {shape}")
+    return session
 
 
 def load_card(folder: str | Path) -> dict:

@@ -100,6 +100,41 @@ def test_runtime_int8_copy_honours_the_contract_and_agrees_with_the_float_model(
         x = z["x_test"][:1000]
     batch = np.stack([to_model_input(img) for img in x])
     (ref,) = session.run([OUTPUT_NAME], {INPUT_NAME: batch[..., None]})
-    int8 = DigitModel(path).predict(batch)
+    int8 = DigitModel(path, cascade=False).predict(batch)
     assert np.mean(int8.argmax(1) == ref.argmax(1)) >= 0.998
     assert np.abs(int8 - ref).max() < 0.2
+
+
+def test_cascade_first_pass_is_recorded_and_only_answers_when_sure(model_card):
+    """The first pass honours the contract, matches the card, and its answers stand only at or
+    above the card's threshold (never below the review threshold); the rest are the full model's."""
+    from digitdesk.contract import FAST_MODEL_FILE
+    from digitdesk.model import DigitModel, card_checksum, default_model_path
+
+    section = model_card.get("cascade")
+    if not section:
+        pytest.skip("no cascade shipped: the full model reads every digit")
+    path = MODEL_DIR / FAST_MODEL_FILE
+    assert section["file"] == FAST_MODEL_FILE
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card_checksum(model_card, FAST_MODEL_FILE)
+    assert model_card["review_threshold"] <= section["threshold"] < 1.0
+    for name in ("mnist_test", "usps"):
+        assert section[name]["cascade_accuracy"] >= section[name]["full_accuracy"] - 0.0005
+
+    cascade = DigitModel(default_model_path())
+    full = DigitModel(default_model_path(), cascade=False)
+    fast = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert cascade.cascade and not full.cascade
+    rng = np.random.default_rng(0)
+    x = rng.random((40, SIDE, SIDE), dtype=np.float32) * (rng.random((40, 1, 1)) < 0.5)  # noise and blanks
+    if (DATA / "mnist.npz").is_file():
+        from digitdesk.preprocess import digit_inputs_with_boxes
+
+        with np.load(DATA / "mnist.npz") as z:
+            x = np.concatenate([x, np.stack([m[0] for m in digit_inputs_with_boxes(list(z["x_test"][:300]))])])
+    got = cascade.predict(x)
+    (first,) = fast.run([OUTPUT_NAME], {INPUT_NAME: x[..., None]})
+    sure = first.max(axis=1) >= section["threshold"]
+    assert sure.any() and (~sure).any()
+    np.testing.assert_allclose(got[sure], first[sure], atol=1e-6)
+    np.testing.assert_allclose(got[~sure], full.predict(x[~sure]), atol=1e-6)

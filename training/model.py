@@ -38,6 +38,35 @@ def build_model(width: int = 24, dropout: float = 0.3) -> keras.Model:
     return keras.Model(inputs, outputs, name="digitdesk_cnn")
 
 
+def build_fast_model(width: int = 12) -> keras.Model:
+    """The first pass of the runtime cascade: ~30x fewer multiply-adds than :func:`build_model`.
+
+    It reads the easy majority of digits on its own; whatever it is unsure of goes on to the
+    full model (see ``training/cascade.py`` and ``digitdesk.model``).
+    """
+    inputs = keras.Input((SIDE, SIDE, 1), name="image")
+    x = _conv(inputs, width)
+    x = layers.MaxPooling2D()(x)                # 14x14
+    x = _conv(x, 2 * width)
+    x = layers.MaxPooling2D()(x)                # 7x7
+    x = _conv(x, 4 * width, padding="valid")    # 5x5
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.2)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="digitdesk_fast_cnn")
+
+
+def build_mlp_model(width: int = 128) -> keras.Model:
+    """An even cheaper first pass: one hidden layer, a single matrix product per batch."""
+    inputs = keras.Input((SIDE, SIDE, 1), name="image")
+    x = layers.Flatten()(inputs)
+    x = layers.Dense(width)(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(0.2)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="digitdesk_mlp")
+
+
 def compile_model(model: keras.Model, steps_per_epoch: int, epochs: int,
                   peak_lr: float = 2e-3, label_smoothing: float = 0.05) -> None:
     """AdamW under a one-epoch linear warm-up then cosine decay to ~zero over the whole run."""

@@ -28,6 +28,25 @@ DEFAULT_USPS = REPO.parent / "shared" / "data" / "usps_train.npz"
 PNG_FILE = "confusion_matrix.png"
 
 
+def _builder(name: str):
+    def build(width: int):
+        from . import model
+
+        return getattr(model, name)(width)
+
+    return build
+
+
+# --arch: how to build it, and how the model card describes it.
+ARCHITECTURES = {
+    "cnn": (_builder("build_model"), "conv {w}-{w}, pool, conv {w2}-{w2}, pool, conv {w4} (3x3, BatchNorm+ReLU "
+                                     "each), dense 128, dropout 0.1/0.1/0.3, softmax 10"),
+    "fast": (_builder("build_fast_model"), "conv {w}, pool, conv {w2}, pool, conv {w4} (3x3, BatchNorm+ReLU "
+                                           "each), dropout 0.2, softmax 10"),
+    "mlp": (_builder("build_mlp_model"), "dense {w} (ReLU), dropout 0.2, softmax 10"),
+}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
     p.add_argument("--data", help=".npz (x_train, y_train, x_test, y_test) or a folder of the four "
@@ -41,7 +60,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--usps", default=str(DEFAULT_USPS) if DEFAULT_USPS.is_file() else None,
                    help="USPS .npz to report accuracy on (never trained on); 'none' to skip")
     p.add_argument("--val-size", type=int, default=5000, help="validation images carved from training")
-    p.add_argument("--width", type=int, default=24, help="channels of the first conv stage")
+    p.add_argument("--width", type=int, default=24, help="channels of the first conv stage (hidden units for --arch mlp)")
+    p.add_argument("--arch", choices=tuple(ARCHITECTURES), default="cnn",
+                   help="cnn: the shipped model; fast, mlp: candidates for the cascade's first pass "
+                        "(training/cascade.py)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine)")
     p.add_argument("--label-smoothing", type=float, default=0.05)
@@ -97,7 +119,7 @@ def main(argv=None) -> dict:
     import keras  # after data checks, so bad input fails fast without loading TensorFlow
 
     from . import export
-    from .model import build_model, compile_model
+    from .model import compile_model
 
     set_seeds(args.seed)
     with EpochFeed(x_tr, y_tr, seed=args.seed, workers=args.workers) as feed:
@@ -109,7 +131,7 @@ def main(argv=None) -> dict:
         xu, ok_usps = augment.preprocess(usps[0]) if usps else (None, None)
         log(f"clean preprocessing of validation/test/USPS: {time.perf_counter() - t0:.1f}s")
 
-        model = build_model(width=args.width)
+        model = ARCHITECTURES[args.arch][0](args.width)
         steps = -(-len(x_tr) // args.batch_size)
         compile_model(model, steps, args.epochs, peak_lr=args.lr, label_smoothing=args.label_smoothing)
         log(f"model: {model.count_params()} parameters; {args.epochs} epochs of {steps} steps")
@@ -158,9 +180,7 @@ def main(argv=None) -> dict:
                  "bytes": onnx_path.stat().st_size, "input": "image float32 [N,28,28,1] in [0,1]",
                  "output": "probabilities float32 [N,10] softmax"},
         "parameters": int(model.count_params()),
-        "architecture": f"conv {args.width}-{args.width}, pool, conv {2 * args.width}-{2 * args.width}, "
-                        f"pool, conv {4 * args.width} (3x3, BatchNorm+ReLU each), dense 128, "
-                        f"dropout 0.1/0.1/0.3, softmax 10",
+        "architecture": ARCHITECTURES[args.arch][1].format(w=args.width, w2=2 * args.width, w4=4 * args.width),
         "training": {
             "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
             "data": mnist.source, "data_sha256": mnist.sha256, "seed": args.seed,
