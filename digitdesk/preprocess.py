@@ -286,45 +286,7 @@ def _resample_matrix(n_in: int, n_out: int) -> np.ndarray:
     return m
 
 
-def _shifts(offset: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """0/1 matrices [n, rows, cols] with ones where ``col + offset == row``: multiplying by one
-    moves a picture by whole pixels, exactly."""
-    return (np.arange(rows)[None, :, None] == np.arange(cols)[None, None, :] + offset[:, None, None]).astype(
-        np.float32
-    )
-
-
-# Below this many pictures, matrices are filled and images placed by slicing, item by item;
-# above, by table lookups and 0/1 shift matrices. Both give exactly the same numbers (a shift
-# by a 0/1 matrix only multiplies by one and adds zeros); slicing is faster for a few pictures.
-_LOOP_BELOW = 8
 _POSITIONS = np.arange(BOX, dtype=np.float64)
-
-
-def _axis_matrices(size: np.ndarray, fitted: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
-    """For each item, the matrix [BOX, length] that resamples the ``size`` pixels from ``start``
-    to ``fitted`` pixels (placed first in the 20)."""
-    if len(size) < _LOOP_BELOW:
-        out = np.zeros((len(size), BOX, length), dtype=np.float32)
-        for i, (n_in, n_out, at) in enumerate(zip(size.tolist(), fitted.tolist(), start.tolist())):
-            out[i, :n_out, at : at + n_in] = _resample_matrix(n_in, n_out)
-        return out
-    keys, which = np.unique(size * 1024 + fitted, return_inverse=True)
-    table = np.zeros((len(keys), BOX, length), dtype=np.float32)
-    for k, key in enumerate(keys.tolist()):
-        n_in, n_out = divmod(key, 1024)
-        table[k, :n_out, :n_in] = _resample_matrix(n_in, n_out)
-    return table[which.ravel()] @ _shifts(start, length, length).transpose(0, 2, 1)
-
-
-def _place(fitted: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """Each 20x20 item put into 28x28 with its top-left corner at (top, left)."""
-    if len(fitted) < _LOOP_BELOW:
-        out = np.zeros((len(fitted), SIDE, SIDE), dtype=np.float32)
-        for i, (y, x) in enumerate(zip(top.tolist(), left.tolist())):
-            out[i, y : y + BOX, x : x + BOX] = fitted[i, : SIDE - y, : SIDE - x]
-        return out
-    return _shifts(top, SIDE, BOX) @ fitted @ _shifts(left, SIDE, BOX).transpose(0, 2, 1)
 
 
 def _fit_and_centre(inks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -332,30 +294,40 @@ def _fit_and_centre(inks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np
     ratio, and place it in 28x28 with its centre of mass at MNIST's centre, by whole pixels as
     MNIST did, keeping all ink inside. Returns the images and a mask of those that had ink.
 
-    Everything is a handful of stacked matrix products, so one code path serves a single picture
-    and a whole stack (the arithmetic per item is the same either way) and batches and the
-    canvas see the very same inputs.
+    The resampling is two stacked matrix products, so one code path serves a single picture and
+    a whole stack (the arithmetic per item is the same either way): batches and the canvas see
+    the very same inputs. Per-item bookkeeping is plain Python: cheaper than numpy calls on
+    arrays of one or a few dozen numbers.
     """
     n, height, width = inks.shape
-    r0, r1, c0, c1 = boxes.T
-    h, w = r1 - r0, c1 - c0
-    scale = BOX / np.maximum(h, w)
-    nh = np.maximum(np.rint(h * scale).astype(int), 1)
-    nw = np.maximum(np.rint(w * scale).astype(int), 1)
-    rows = _axis_matrices(h, nh, r0, height)                    # [n, 20, H]
-    cols = _axis_matrices(w, nw, c0, width).transpose(0, 2, 1)  # [n, W, 20]
+    rows = np.zeros((n, BOX, height), dtype=np.float32)
+    cols = np.zeros((n, width, BOX), dtype=np.float32)
+    sizes = []
+    for i, (r0, r1, c0, c1) in enumerate(boxes.tolist()):
+        h, w = r1 - r0, c1 - c0
+        scale = BOX / max(h, w)
+        nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)
+        rows[i, :nh, r0:r1] = _resample_matrix(h, nh)
+        cols[i, c0:c1, :nw] = _resample_matrix(w, nw).T
+        sizes.append((nh, nw))
     # Horizontal pass, then vertical, as Pillow does.
     fitted = rows @ (inks.astype(np.float32, copy=False) @ cols)
     top_ink = fitted.max(axis=(1, 2))
     has_ink = top_ink > 0
     fitted /= np.where(has_ink, top_ink, 1)[:, None, None]
     np.minimum(fitted, 1.0, out=fitted)  # never below 0: the ink and the weights are not
-    mass = np.where(has_ink, fitted.sum(axis=(1, 2), dtype=np.float64), 1.0)
-    cy = fitted.sum(axis=2, dtype=np.float64) @ _POSITIONS / mass
-    cx = fitted.sum(axis=1, dtype=np.float64) @ _POSITIONS / mass
-    top = np.minimum(np.maximum(np.rint(CENTRE - cy).astype(int), 0), SIDE - nh)
-    left = np.minimum(np.maximum(np.rint(CENTRE - cx).astype(int), 0), SIDE - nw)
-    return _place(fitted, top, left), has_ink
+    row_mass = fitted.sum(axis=2, dtype=np.float64)
+    col_mass = fitted.sum(axis=1, dtype=np.float64)
+    mass = row_mass.sum(axis=1).tolist()
+    ys = (row_mass * _POSITIONS).sum(axis=1).tolist()
+    xs = (col_mass * _POSITIONS).sum(axis=1).tolist()
+    out = np.zeros((n, SIDE, SIDE), dtype=np.float32)
+    for i, ((nh, nw), m, y, x) in enumerate(zip(sizes, mass, ys, xs)):
+        if m > 0:
+            top = min(max(round(CENTRE - y / m), 0), SIDE - nh)
+            left = min(max(round(CENTRE - x / m), 0), SIDE - nw)
+            out[i, top : top + BOX, left : left + BOX] = fitted[i, : SIDE - top, : SIDE - left]
+    return out, has_ink
 
 
 def to_model_input(gray: np.ndarray) -> np.ndarray:
