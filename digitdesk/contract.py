@@ -12,5 +12,5 @@ BOX = 20           # ink is fitted into BOX x BOX inside it
 NUM_CLASSES = 10
 MODEL_FILE = "digits.onnx"            # the exported float model (Keras parity is checked on it)
 RUNTIME_MODEL_FILE = "digits_int8.onnx"  # its int8 copy the app runs when present: same readings, ~2.5x faster
-FAST_MODEL_FILE = "digits_fast.onnx"   # the cascade's first pass (model card section "cascade")
+STAGE_FILE = "digits_pass{k}.onnx"     # the cascade's cheap first passes, k = 1, 2... (card: "cascade")
 MODEL_CARD_FILE = "model_card.json"

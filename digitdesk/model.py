@@ -3,10 +3,11 @@
 onnxruntime's ``InferenceSession.run`` is thread-safe, so the GUI's workers and the batch
 pipeline all call the same :class:`DigitModel`.
 
-When the model card has a ``cascade`` section, a ~30x cheaper first-pass model reads every
-digit, and only the digits it is unsure of (below the card's threshold, chosen on validation
-data so that what it accepts is read no worse than by the full model) go on to the full model.
-Every entry point goes through :meth:`DigitModel.predict`, so all of them read alike.
+When the model card has a ``cascade`` section, much cheaper first-pass models read the digits
+first, each passing on only those it is unsure of (below its threshold in the card, chosen on
+validation data so that what it accepts is read no worse than by the full model); the full model
+reads what is left. Every entry point goes through :meth:`DigitModel.predict`, so all of them
+read alike (``training/cascade.py`` builds the cascade).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def default_model_path() -> Path:
 
 def card_checksum(card: dict, model_file: str = "") -> str:
     """The SHA-256 the model card records for ``model_file`` (default: the float model)."""
-    for section in ("int8", "cascade"):
-        part = card.get(section) or {}
+    parts = [card.get("int8") or {}, *((card.get("cascade") or {}).get("stages") or [])]
+    for part in parts:
         if model_file and model_file == part.get("file"):
             return str(part.get("sha256") or "")
     return str(card.get("sha256") or (card.get("onnx") or {}).get("sha256") or "")
@@ -62,20 +63,18 @@ class DigitModel:
         self.review_threshold = float(
             self.card.get("review_threshold", FALLBACK_REVIEW_THRESHOLD)
         )
-        # The first pass, when the card vouches for one next to the model (and it loads).
-        self._fast = None
-        self.fast_threshold = 1.0
-        section = self.card.get("cascade") or {}
-        fast_path = self.path.parent / str(section.get("file", ""))
-        if cascade and section.get("threshold") is not None and fast_path.is_file():
-            self._fast = _open_session(fast_path, threads)
-            self.fast_threshold = float(section["threshold"])
+        # The first passes, when the card vouches for them and every one is next to the model.
+        stages = (self.card.get("cascade") or {}).get("stages") or []
+        paths = [self.path.parent / str(stage.get("file", "")) for stage in stages]
+        self._stages = []
+        if cascade and stages and all(p.is_file() for p in paths):
+            self._stages = [(_open_session(p, threads), float(stage["threshold"])) for p, stage in zip(paths, stages)]
         self.predict(np.zeros((1, SIDE, SIDE), dtype=np.float32))  # warm-up
 
     @property
     def cascade(self) -> bool:
-        """Whether a first-pass model reads the easy digits (see the module docstring)."""
-        return self._fast is not None
+        """Whether first-pass models read the easy digits (see the module docstring)."""
+        return bool(self._stages)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities [N, 10] for preprocessed images (see :mod:`digitdesk.preprocess`)."""
@@ -89,13 +88,26 @@ class DigitModel:
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        if self._fast is None:
-            return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
-        probs = self._fast.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
-        unsure = probs.max(axis=1) < self.fast_threshold
-        if unsure.any():
-            probs[unsure] = self._session.run([OUTPUT_NAME], {INPUT_NAME: x[unsure]})[0]
-        return probs
+        return run_cascade(self._stages, self._session, x)
+
+
+def run_cascade(stages, full, x: np.ndarray) -> np.ndarray:
+    """Probabilities for ``x`` [N,28,28,1]: each (session, threshold) stage in turn answers the rows
+    it is sure of (max probability >= threshold) among those left; ``full`` answers the rest."""
+    probs, unsure = None, None  # unsure: rows no stage has been sure of yet (None: all)
+    for session, threshold in stages:
+        p = session.run([OUTPUT_NAME], {INPUT_NAME: x if unsure is None else x[unsure]})[0]
+        if unsure is None:
+            probs, unsure = p, np.flatnonzero(p.max(axis=1) < threshold)
+        else:
+            probs[unsure] = p
+            unsure = unsure[p.max(axis=1) < threshold]
+        if not len(unsure):
+            return probs
+    if unsure is None:
+        return full.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+    probs[unsure] = full.run([OUTPUT_NAME], {INPUT_NAME: x[unsure]})[0]
+    return probs
 
 
 def _open_session(path: Path, threads: int):

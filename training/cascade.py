@@ -1,17 +1,19 @@
-"""Ship a cheap first-pass model in front of the full one, with the threshold that makes it safe.
+"""Ship cheap first-pass models in front of the full one, with the thresholds that make them safe.
 
-    python -m training.train --arch fast --width 12 --epochs 12 --out /tmp/fast     # train it
-    python -m training.cascade --fast /tmp/fast/digits.onnx --out resources/model/  # ship it
+    python -m training.train --arch mlp --width 128 --epochs 12 --out /tmp/mlp      # train them
+    python -m training.train --arch fast --width 12 --epochs 12 --out /tmp/fast
+    python -m training.cascade --fast /tmp/mlp/digits.onnx --fast /tmp/fast/digits.onnx  # ship
 
-The first pass reads every digit; whatever it is less sure of than the threshold goes on to the
-full model (``digitdesk.model.DigitModel``). The threshold is the lowest confidence at which the
-first pass, on what it accepts, makes no more errors than the full model makes on the same
-digits, and never below the review threshold (digits headed for review are the full model's to
-judge). It is chosen on the validation split (which neither model trained on), clean and with
-the training augmentation (thin and thick strokes, low resolution, bitonal, noise: a stand-in
-for real inputs that differ from MNIST), and the stricter of the two is kept. MNIST test and
-USPS are measured once, afterwards. Writes ``digits_fast.onnx`` (its int8 copy when that is
-faster and reads as well) and a ``cascade`` section into the model card.
+Each stage reads the digits the stages before it were unsure of; whatever the last stage is
+unsure of goes on to the full model (``digitdesk.model.DigitModel``). A stage's threshold is the
+lowest confidence at which it, on what it accepts, makes no more errors than the full model makes
+on the same digits, and never below the review threshold (digits headed for review are the full
+model's to judge). It is chosen on the validation split (which no model trained on), clean and
+with the training augmentation (thin and thick strokes, low resolution, bitonal, noise: a
+stand-in for real inputs that differ from MNIST), and the stricter of the two is kept. MNIST test
+and USPS are measured once, afterwards. Writes ``digits_pass1.onnx``, ``digits_pass2.onnx``...
+(each as its int8 copy when that is faster and reads as well) and a ``cascade`` section into the
+model card.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from digitdesk.contract import FAST_MODEL_FILE, INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, OUTPUT_NAME, RUNTIME_MODEL_FILE
+from digitdesk.contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, OUTPUT_NAME, RUNTIME_MODEL_FILE, STAGE_FILE
+
+from digitdesk.model import run_cascade
 
 from . import augment, data
 from .quantize import quantize
@@ -82,29 +86,52 @@ def threshold(y: np.ndarray, fast: np.ndarray, full: np.ndarray) -> float:
     return float(c[good[-1]]) if good.size else 1.0
 
 
-def cascade_figures(y: np.ndarray, fast: np.ndarray, full: np.ndarray, t: float, review: float) -> dict:
-    accepted = fast.max(axis=1) >= t
-    combined = np.where(accepted[:, None], fast, full)
+def combine(stage_probs: list[np.ndarray], thresholds: list[float], full: np.ndarray) -> tuple[np.ndarray, list]:
+    """What the cascade answers: each stage's probabilities where it is the first to be sure,
+    the full model's for the rest; and the fraction each stage answers."""
+    combined, undecided, shares = full.copy(), np.ones(len(full), dtype=bool), []
+    for p, t in zip(stage_probs, thresholds):
+        take = undecided & (p.max(axis=1) >= t)
+        combined[take] = p[take]
+        undecided &= ~take
+        shares.append(float(take.mean()))
+    return combined, shares
+
+
+def cascade_figures(y, stage_probs, full, thresholds, review: float) -> dict:
+    combined, shares = combine(stage_probs, thresholds, full)
 
     def status_ok(p):  # rows the app marks ok (not review), and how often those are wrong
         ok = p.max(axis=1) >= review
         return {"fraction": float(ok.mean()), "error_rate": float(np.mean(p[ok].argmax(1) != y[ok]))}
 
     return {
-        "status_ok_full": status_ok(full),
-        "status_ok_cascade": status_ok(combined),
         "images": int(len(y)),
         "full_accuracy": float(np.mean(full.argmax(1) == y)),
         "cascade_accuracy": float(np.mean(combined.argmax(1) == y)),
-        "first_pass_alone_accuracy": float(np.mean(fast.argmax(1) == y)),
-        "read_by_first_pass": float(accepted.mean()),
+        "read_by_stage": shares,
         "argmax_agreement_with_full": float(np.mean(combined.argmax(1) == full.argmax(1))),
+        "status_ok_full": status_ok(full),
+        "status_ok_cascade": status_ok(combined),
     }
+
+
+def _cheaper_copy(model: Path, work: Path, calibration: np.ndarray, test_x: np.ndarray) -> tuple[Path, dict]:
+    """The model as float or int8, whichever is faster, if int8 reads as well (99.8% agreement)."""
+    int8 = work / f"{model.parent.name}_{model.stem}_int8.onnx"
+    quantize(model, int8, calibration)
+    x = test_x.reshape(-1, 28, 28, 1)
+    speeds = {p: images_per_second(_runner(p), x) for p in (model, int8)}
+    same = float(np.mean(predict(model, x).argmax(1) == predict(int8, x).argmax(1)))
+    chosen = int8 if speeds[int8] > speeds[model] and same >= 0.998 else model
+    return chosen, {"quantised": chosen == int8, "int8_argmax_agreement": same,
+                    "images_per_s_1_thread": {"float": round(speeds[model]), "int8": round(speeds[int8])}}
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fast", required=True, help="the first-pass model exported by training.train --arch fast")
+    ap.add_argument("--fast", required=True, action="append",
+                    help="a first-pass model exported by training.train (repeat, cheapest first)")
     ap.add_argument("--out", default=str(REPO / "resources" / "model"), help="the shipped model's folder")
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "mnist.npz"))
     ap.add_argument("--usps", default=str(REPO.parent / "shared" / "data" / "usps_train.npz"))
@@ -114,75 +141,73 @@ def main(argv=None) -> dict:
     card_path = out / MODEL_CARD_FILE
     card = json.loads(card_path.read_text(encoding="utf-8"))
     full_path = out / (RUNTIME_MODEL_FILE if (out / RUNTIME_MODEL_FILE).is_file() else MODEL_FILE)
-    fast_card = json.loads((Path(args.fast).parent / MODEL_CARD_FILE).read_text(encoding="utf-8"))
     seed = card["training"]["seed"]
-    if fast_card["training"]["seed"] != seed or fast_card["training"]["data_sha256"] != card["training"]["data_sha256"]:
-        raise SystemExit("the first pass must be trained on the same data and split (seed) as the full model")
+    stage_cards = [json.loads((Path(f).parent / MODEL_CARD_FILE).read_text(encoding="utf-8")) for f in args.fast]
+    for c in stage_cards:
+        if c["training"]["seed"] != seed or c["training"]["data_sha256"] != card["training"]["data_sha256"]:
+            raise SystemExit("every stage must be trained on the same data and split (seed) as the full model")
 
     mnist = data.load_mnist(args.data)
     _, _, x_val, y_val = data.split_validation(mnist.x_train, mnist.y_train, card["training"]["validation_images"], seed)
-    clean_val = augment.preprocess(x_val)[0]
-    rough_val = augment.augment_and_preprocess(x_val, np.random.default_rng([seed, 99]))
+    val = {"clean": augment.preprocess(x_val)[0],
+           "augmented": augment.augment_and_preprocess(x_val, np.random.default_rng([seed, 99]))}
     sets = {"mnist_test": (augment.preprocess(mnist.x_test)[0], mnist.y_test)}
     if Path(args.usps).is_file():
         usps = data.load_usps(args.usps)
         sets["usps"] = (augment.preprocess(usps[0])[0], usps[1])
-
-    # The first pass as float or int8, whichever is faster, if int8 reads as well.
-    fast_float = Path(args.fast)
-    work = Path(tempfile.mkdtemp())
-    fast_int8 = work / "fast_int8.onnx"
-    quantize(fast_float, fast_int8, augment.preprocess(mnist.x_train[:2000])[0].reshape(-1, 28, 28, 1))
-    speeds = {p: images_per_second(_runner(p), sets["mnist_test"][0].reshape(-1, 28, 28, 1))
-              for p in (fast_float, fast_int8)}
-    test_x, test_y = sets["mnist_test"]
-    same = np.mean(predict(fast_float, test_x).argmax(1) == predict(fast_int8, test_x).argmax(1))
-    chosen = fast_int8 if speeds[fast_int8] > speeds[fast_float] and same >= 0.998 else fast_float
-
-    full_val = {k: predict(full_path, v) for k, v in (("clean", clean_val), ("augmented", rough_val))}
-    fast_val = {k: predict(chosen, v) for k, v in (("clean", clean_val), ("augmented", rough_val))}
-    thresholds = {k: threshold(y_val, fast_val[k], full_val[k]) for k in full_val}
-    # Never below the review threshold: a digit the first pass would send to review goes to the
-    # full model instead, whose confidence the review threshold was chosen for.
+    test_x = sets["mnist_test"][0]
+    calibration = augment.preprocess(mnist.x_train[:2000])[0].reshape(-1, 28, 28, 1)
+    # Never below the review threshold: a digit a stage would send to review goes on to the
+    # full model, whose confidence the review threshold was chosen for.
     review = float(card["review_threshold"])
-    t = max(*thresholds.values(), review)
+
+    work = Path(tempfile.mkdtemp())
+    full_val = {k: predict(full_path, v) for k, v in val.items()}
+    undecided = {k: np.ones(len(y_val), dtype=bool) for k in val}
+    chosen, stages, thresholds = [], [], []
+    for k, (path, stage_card) in enumerate(zip(args.fast, stage_cards), start=1):
+        model, speed = _cheaper_copy(Path(path), work, calibration, test_x)
+        probs = {name: predict(model, v) for name, v in val.items()}
+        # Chosen on the digits the earlier stages left, each validation set; the strictest kept.
+        found = {name: threshold(y_val[undecided[name]], probs[name][undecided[name]], full_val[name][undecided[name]])
+                 for name in val}
+        t = max(*found.values(), review)
+        for name in val:
+            undecided[name] &= probs[name].max(axis=1) < t
+        chosen.append(model)
+        thresholds.append(t)
+        stages.append({
+            "file": STAGE_FILE.format(k=k), "threshold": t, "thresholds_on_validation": found,
+            "architecture": stage_card["architecture"], "parameters": stage_card["parameters"],
+            "training_command": stage_card["training"]["command"], "epochs": stage_card["training"]["epochs"],
+            "training_seconds": stage_card["training"]["seconds"], **speed,
+        })
 
     section = {
-        "file": FAST_MODEL_FILE,
-        "threshold": t,
-        "rule": "lowest first-pass confidence at which the digits it accepts are read no worse than by "
-                "the full model, on the validation split, clean and augmented, and never below the review "
-                "threshold (the strictest kept)",
-        "thresholds_on_validation": thresholds,
+        "stages": stages,
+        "rule": "each stage's threshold is the lowest confidence at which the digits it accepts (of those the "
+                "earlier stages left) are read no worse than by the full model, on the validation split, clean "
+                "and augmented, and never below the review threshold (the strictest kept)",
         "full_model": full_path.name,
-        "first_pass": {
-            "architecture": fast_card["architecture"], "parameters": fast_card["parameters"],
-            "training_command": fast_card["training"]["command"], "epochs": fast_card["training"]["epochs"],
-            "training_seconds": fast_card["training"]["seconds"],
-            "quantised": chosen == fast_int8,
-            "images_per_s_1_thread": {"float": round(speeds[fast_float]), "int8": round(speeds[fast_int8])},
-        },
-        "validation": {k: cascade_figures(y_val, fast_val[k], full_val[k], t, review) for k in full_val},
+        "validation": {name: cascade_figures(y_val, [predict(m, v) for m in chosen], full_val[name], thresholds, review)
+                       for name, v in val.items()},
     }
-    full_session, fast_session = _session(full_path), _session(chosen)
-
-    def run_cascade(batch):
-        p = fast_session.run(None, {INPUT_NAME: batch})[0]
-        unsure = p.max(1) < t
-        if unsure.any():
-            p[unsure] = full_session.run(None, {INPUT_NAME: batch[unsure]})[0]
-        return p
-
     for name, (x, y) in sets.items():
-        section[name] = cascade_figures(y, predict(chosen, x), predict(full_path, x), t, review)
+        section[name] = cascade_figures(y, [predict(m, x) for m in chosen], predict(full_path, x), thresholds, review)
+
+    stage_sessions = list(zip([_session(m) for m in chosen], thresholds))
+    full_session = _session(full_path)
     x = test_x.reshape(-1, 28, 28, 1)
     section["images_per_s_1_thread"] = {
         "full": round(images_per_second(_runner(full_path), x)),
-        "cascade": round(images_per_second(run_cascade, x)),
+        "cascade": round(images_per_second(lambda batch: run_cascade(stage_sessions, full_session, batch), x)),
     }
-    shutil.copyfile(chosen, out / FAST_MODEL_FILE)
-    section["sha256"] = hashlib.sha256((out / FAST_MODEL_FILE).read_bytes()).hexdigest()
-    section["bytes"] = (out / FAST_MODEL_FILE).stat().st_size
+    for old in out.glob(STAGE_FILE.format(k="*")):
+        old.unlink()
+    for stage, model in zip(stages, chosen):
+        shutil.copyfile(model, out / stage["file"])
+        stage["sha256"] = hashlib.sha256((out / stage["file"]).read_bytes()).hexdigest()
+        stage["bytes"] = (out / stage["file"]).stat().st_size
     card["cascade"] = section
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
