@@ -67,7 +67,9 @@ class DigitModel:
         stages = (self.card.get("cascade") or {}).get("stages") or []
         paths = [self.path.parent / str(stage.get("file", "")) for stage in stages]
         self._stages = []
+        self.stage_files: list[str] = []  # the first passes in use, cheapest first
         if cascade and stages and all(p.is_file() for p in paths):
+            self.stage_files = [p.name for p in paths]
             self._stages = [(_open_session(p, threads), float(stage["threshold"])) for p, stage in zip(paths, stages)]
         self.predict(np.zeros((1, SIDE, SIDE), dtype=np.float32))  # warm-up
 

@@ -71,7 +71,8 @@ def self_check(model_path: Optional[str] = None, out=sys.stdout) -> int:
         sha = card_checksum(card, model.path.name)[:12] or "no checksum in the model card"
         acc = card.get("accuracy", (card.get("test") or {}).get("accuracy"))
         acc = f", accuracy {acc:.2%}" if isinstance(acc, float) else ""
-        return f"{model.path.name} ({sha}{acc}), review below {model.review_threshold:.0%}"
+        passes = f", first passes {' and '.join(model.stage_files)}" if model.stage_files else ""
+        return f"{model.path.name} ({sha}{acc}){passes}, review below {model.review_threshold:.0%}"
 
     checks.run("model loads", load_model)
 
