@@ -84,6 +84,18 @@ def test_batch_reads_a_folder_with_progress_and_exports_the_cli_csv(page, qtbot,
     assert (tmp_path / "gui.csv").read_bytes() == cli_csv.read_bytes()
 
 
+def test_a_batch_that_stops_on_an_error_says_so_without_blocking(page, qtbot, digit_folder, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    page.model_path = str(tmp_path / "none.onnx")          # the batch cannot even load its model
+    _, cancelled = _run(page, qtbot, digit_folder)          # batchFinished still comes
+    assert not cancelled and page.eta_label.text() == "Stopped by an error"
+    box = page.findChild(QMessageBox, "batch-error")
+    assert box is not None and box.isVisible() and box.text().startswith("The batch stopped:")
+    assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
+    box.close()
+
+
 def test_cancel_keeps_the_rows_read_so_far(page, qtbot, tmp_path, mnist):
     images, _ = mnist
     folder = tmp_path / "many"

@@ -348,7 +348,13 @@ class BatchPage(QWidget):
             self.progress_bar.setRange(0, 1)
         if error:
             self.eta_label.setText("Stopped by an error")
-            QMessageBox.warning(self, "Batch", f"The batch stopped: {error}")
+            # Window-modal, not a nested event loop: the rest of this slot (batchFinished) runs
+            # now, and a headless run or test sees the error instead of waiting on the box.
+            box = QMessageBox(QMessageBox.Icon.Warning, "Batch", f"The batch stopped: {error}",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("batch-error")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
             self.message.emit(f"The batch stopped: {error}")
         elif cancelled:
             self.eta_label.setText("Cancelled")
