@@ -74,29 +74,77 @@ def make_set(n: int, seed: int, split: str = "train") -> tuple[np.ndarray, np.nd
     return np.stack(strips), labels
 
 
-def make_cheque_set(n: int, seed: int, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+def make_cheque_set(n: int, seed: int, split: str = "train", saved: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Strips cut from whole synthetic cheque scans by the runtime's own field location and
     preparation: what the model meets in use (line-removal leftovers, a printed $ drifting
-    in, deslanted writing). Slower to make than :func:`make_set`; used to fine-tune."""
+    in, deslanted writing). Slower to make than :func:`make_set`; used to fine-tune.
+
+    With ``saved``, each scan is written in turn as JPEG, PNG, LZW TIFF and G4 TIFF and read
+    back by :func:`digitdesk.loading.open_pages`, as a batch reads it: JPEG blocks and the
+    bitonal scan's thresholding (thin dashes falling apart) are then in the strips too.
+    """
+    import tempfile
+    from pathlib import Path
+
     from digitdesk.field_locate import locate_field
     from digitdesk.fields import Field
+    from digitdesk.loading import open_pages
     from digitdesk.numbers.reading import prepare_ink
     from digitdesk.numbers.string_reading import layout_strip
     from digitdesk.preprocess import NoInkError
     from tests.synth.cheque import amount_field_fractions, make_cheque
+    from tests.synth.files import FORMATS, SUFFIX, save_scan
 
     field = Field("amount", *amount_field_fractions(), mode="number")
     strips, labels = [], []
-    for i in range(n):
-        c = make_cheque(seed * 100000 + i, split=split)
-        try:
-            made = layout_strip(prepare_ink(locate_field(c.image, field).ink, lines=False))
-        except NoInkError:
-            continue
-        if made is None:
-            continue
-        strips.append((made[0] * 255 + 0.5).astype(np.uint8))
-        row = np.zeros(MAX_DIGITS, dtype=np.int32)
-        row[: len(c.amount)] = [int(ch) + 1 for ch in c.amount]
-        labels.append(row)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(n):
+            c = make_cheque(seed * 100000 + i, split=split)
+            page = c.image
+            if saved:
+                fmt = FORMATS[i % len(FORMATS)]
+                path = save_scan(c, Path(tmp) / f"scan{SUFFIX[fmt]}", fmt)
+                page = next(iter(open_pages(path))).gray
+            try:
+                made = layout_strip(prepare_ink(locate_field(page, field).ink, lines=False))
+            except NoInkError:
+                continue
+            if made is None:
+                continue
+            strips.append((made[0] * 255 + 0.5).astype(np.uint8))
+            row = np.zeros(MAX_DIGITS, dtype=np.int32)
+            row[: len(c.amount)] = [int(ch) + 1 for ch in c.amount]
+            labels.append(row)
     return np.stack(strips), np.stack(labels)
+
+
+def _cheque_chunk(args):
+    n, seed, saved = args
+    return make_cheque_set(n, seed, saved=saved)
+
+
+def main(argv=None) -> int:
+    """``python -m training.strings.data --cheques N --seed S [--saved] --out FILE.npz``: cheque
+    strips for ``train --extra`` (seeds S, S+1, ... per chunk of 500, so chunks never repeat)."""
+    import argparse
+    from multiprocessing import Pool
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--cheques", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--saved", action="store_true", help="through the four scan formats")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    chunk = 500
+    jobs = [(min(chunk, args.cheques - i), args.seed + i // chunk, args.saved) for i in range(0, args.cheques, chunk)]
+    with Pool(args.workers) as pool:
+        parts = pool.map(_cheque_chunk, jobs)
+    x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    np.savez(args.out, x=x, y=y)
+    print(f"{len(x)} strips -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
