@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
-from .fields import Field
-from .loading import silence_decoder_warnings
+from .fields import Field, ReadSettings
 from .model import DigitModel, shared_model
-from .page_reading import ReadSettings, read_sources
 from .process_start import context
 from .results import Result
 from .sources import Source, count_sources, iter_sources
@@ -69,12 +67,16 @@ _worker_model: Optional[DigitModel] = None
 
 def _init_worker(model_path: Optional[str]) -> None:
     global _worker_model
+    from .loading import silence_decoder_warnings  # preloaded in the workers
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     silence_decoder_warnings()
     _worker_model = DigitModel(model_path, threads=1)
 
 
 def _work(chunk: Sequence[Source], settings: ReadSettings) -> list[Result]:
+    from .page_reading import read_sources  # preloaded in the workers; the parent never needs it
+
     return read_sources(chunk, settings, _worker_model)
 
 
@@ -184,6 +186,8 @@ def run_batch(
 
     report()
     if pool is None:
+        from .page_reading import read_sources
+
         model = shared_model(options.model_path)
         for chunk in chunks:
             if cancelled():

@@ -134,3 +134,13 @@ def save_template(template: Template, path: str | os.PathLike) -> None:
         except OSError:
             pass
         raise
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """What to read on every page of a batch: the mode, the fields (none: the whole page), and
+    the review threshold (None: the model's, chosen on validation data)."""
+
+    mode: str = "auto"
+    fields: tuple[Field, ...] = ()
+    review_below: float | None = None

@@ -21,12 +21,9 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from . import png_fast
+from .formats import IMAGE_EXTENSIONS, has_image_extension  # noqa: F401  (re-exported: the loader's formats)
 from .preprocess import as_float_gray
 
-# Extensions picked up when a folder is scanned (files named on the command line are always tried).
-IMAGE_EXTENSIONS = frozenset(
-    ".png .jpg .jpeg .jpe .jfif .tif .tiff .bmp .dib .gif .webp .pbm .pgm .ppm .pnm".split()
-)
 # Refuse bigger pictures before decoding them: 100 megapixels is an A3 page at 600 dpi.
 MAX_PIXELS = 100_000_000
 # Pillow's own bomb check would fire on our limit's neighbours; ours comes first and is clearer.
@@ -59,10 +56,6 @@ class Page:
     @cached_property
     def gray(self) -> np.ndarray:
         return as_float_gray(self.pixels)
-
-
-def has_image_extension(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
 
 def image_to_gray(image: Image.Image) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .field_locate import field_region, read_field
-from .fields import Field
+from .fields import Field, ReadSettings
 from .loading import LoadError, Page, open_pages
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
@@ -23,13 +23,6 @@ from .sources import Source
 
 
 _DEFER_PIXELS = 128 * 128
-
-
-@dataclass(frozen=True)
-class ReadSettings:
-    mode: str = "auto"
-    fields: tuple[Field, ...] = ()
-    review_below: float | None = None  # None: the model's threshold, chosen on validation data
 
 
 def _offset(boxes: Sequence[Box], origin: tuple[int, int]) -> tuple[Box, ...]:

@@ -16,7 +16,7 @@ import sys
 def context():
     if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["digitdesk.batch", "onnxruntime"])
+        ctx.set_forkserver_preload(["digitdesk.batch", "digitdesk.page_reading", "onnxruntime"])
         return ctx
     return multiprocessing.get_context("spawn")
 

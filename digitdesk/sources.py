@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .loading import has_image_extension
+from .formats import has_image_extension
 
 
 @dataclass(frozen=True)
