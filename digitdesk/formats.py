@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 # Extensions picked up when a folder is scanned (files named on the command line are always tried).
 IMAGE_EXTENSIONS = frozenset(
     ".png .jpg .jpeg .jpe .jfif .tif .tiff .bmp .dib .gif .webp .pbm .pgm .ppm .pnm".split()
@@ -12,4 +10,7 @@ IMAGE_EXTENSIONS = frozenset(
 
 
 def has_image_extension(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    """Whether ``name`` (a file name, no folder) ends in an image extension, as os.path.splitext
+    sees it (dots leading the name start no extension) but without its cost per call."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS and name[:dot].lstrip(".") != ""

@@ -9,14 +9,14 @@ sources carrying an error, so they show up as error rows instead of vanishing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from .formats import has_image_extension
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
+    """One file to read (a tuple: a folder of 100,000 makes 100,000 of them, twice)."""
+
     display: str      # as reported: relative to the folder argument it was found under
     path: str         # as opened
     error: str = ""   # known before opening it: the file becomes an error row
