@@ -65,3 +65,18 @@ def test_disagreement_takes_the_string_reading_and_sends_it_to_review():
     assert out.confidence == pytest.approx(ctc.confidence * DISAGREEMENT)
     assert out.confidence < 0.5
     assert combine(seg, None) is seg
+
+
+def test_training_cheque_strips_come_through_every_scan_format():
+    """Fine-tuning strips made from saved scans: one per format, each labelled with its amount."""
+    from tests.synth import mnist_available
+
+    if not mnist_available():
+        pytest.skip("shared MNIST data not found (../shared/data/mnist.npz)")
+    from training.strings.data import MAX_DIGITS, make_cheque_set
+
+    x, y = make_cheque_set(4, seed=5, saved=True)
+    assert x.shape[1:] == (STRIP_H, STRIP_W) and x.dtype == np.uint8
+    assert len(x) == len(y) >= 3 and y.shape[1] == MAX_DIGITS
+    assert all(row[0] > 0 for row in y)        # every strip has at least one digit to read
+    assert all(s.max() > 128 for s in x)       # and ink in it
