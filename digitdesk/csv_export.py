@@ -89,7 +89,14 @@ class CsvWriter:
         self.rows = 0
 
     def write(self, result: Result) -> None:
-        self._csv.writerow(result_row(result))
+        cells = result_row(result)
+        line = ",".join(cells)
+        # A row with no comma, quote or line break in any cell is exactly what csv.writer would
+        # write (it quotes nothing then): join it directly, a third of the cost of a batch row.
+        if line.count(",") == len(cells) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
+            self._file.write(line + "\r\n")
+        else:
+            self._csv.writerow(cells)
         self.rows += 1
 
     def write_all(self, results: Iterable[Result]) -> None:

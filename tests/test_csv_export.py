@@ -100,3 +100,29 @@ def test_writing_to_a_device_or_pipe_keeps_it(tmp_path):
     assert got and got[0].startswith("file,page,field") and "a.png" in got[0]
     write_csv([Result("a.png", 1, "", "1", 0.9, "ok")], os.devnull)
     assert not os.path.isfile(os.devnull)
+
+
+def test_rows_are_what_csv_writer_writes_for_any_cell():
+    """Plain rows are joined directly; the file must still be csv.writer's, byte for byte."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from digitdesk.csv_export import CSV_COLUMNS, CsvWriter, result_row
+    from digitdesk.results import Result
+
+    names = ["a.png", "b,c.png", 'q"uote.png', "new\nline.png", "cr\rname.png", "=x.png", "été.png", "", " s .png"]
+    rows = [Result(file=n, prediction="7", confidence=0.5, probabilities=np.full(10, 0.1, np.float32)) for n in names]
+    rows += [Result.failure("bad.png", "file is damaged, truly"), Result(file="n.png", prediction="1250",
+                                                                       digit_confidences=(0.9, 0.5, 0.7, 0.99))]
+    got = io.StringIO()
+    writer = CsvWriter(None, got)
+    writer.write_all(rows)
+    want = io.StringIO()
+    plain = csv.writer(want, lineterminator="\r\n")
+    plain.writerow(CSV_COLUMNS)
+    for r in rows:
+        plain.writerow(result_row(r))
+    assert got.getvalue() == want.getvalue()
+    assert writer.rows == len(rows)
