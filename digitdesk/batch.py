@@ -165,6 +165,16 @@ def run_batch(
     # counted, so the two overlap.
     small = sum(1 for _ in islice(iter_sources(paths, options.recursive), size + 1)) <= size
     pool = _Pool(workers, options) if workers > 1 and not small else None
+    try:
+        yield from _read_all(paths, options, pool, size, progress, cancel, started)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, progress, cancel,
+              started: float) -> Iterator[Result]:
+    """The body of :func:`run_batch`, with the pool (None: read here) already started."""
     total = count_sources(paths, options.recursive)
     done = produced = 0
     chunks = _chunks(iter_sources(paths, options.recursive), size)
@@ -196,22 +206,19 @@ def run_batch(
         return
 
     inflight: deque[tuple[list[Source], Future]] = deque()
-    window = 2 * workers + 1
-    try:
-        for chunk in chunks:
+    window = 2 * pool.workers + 1
+    for chunk in chunks:
+        if cancelled():
+            break
+        inflight.append((chunk, pool.submit(chunk)))
+        while inflight and (len(inflight) >= window or inflight[0][1].done()):
+            chunk_done, future = inflight.popleft()
+            yield from deliver(chunk_done, pool.collect(chunk_done, future))
             if cancelled():
                 break
-            inflight.append((chunk, pool.submit(chunk)))
-            while inflight and (len(inflight) >= window or inflight[0][1].done()):
-                chunk_done, future = inflight.popleft()
-                yield from deliver(chunk_done, pool.collect(chunk_done, future))
-                if cancelled():
-                    break
-        while inflight:
-            chunk_done, future = inflight.popleft()
-            if cancelled() and not future.done():
-                future.cancel()
-                continue
-            yield from deliver(chunk_done, pool.collect(chunk_done, future))
-    finally:
-        pool.shutdown()
+    while inflight:
+        chunk_done, future = inflight.popleft()
+        if cancelled() and not future.done():
+            future.cancel()
+            continue
+        yield from deliver(chunk_done, pool.collect(chunk_done, future))

@@ -21,7 +21,6 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from . import png_fast
-from .formats import IMAGE_EXTENSIONS, has_image_extension  # noqa: F401  (re-exported: the loader's formats)
 from .preprocess import as_float_gray
 
 # Refuse bigger pictures before decoding them: 100 megapixels is an A3 page at 600 dpi.

@@ -7,7 +7,6 @@ Nothing in here raises for bad input; every failure becomes an ``error`` row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np

@@ -146,7 +146,6 @@ def _ink_maps_small(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Only for pictures whose sides are all >= 3 and whose shorter side is < 48 (one paper level).
     """
     g = stack
-    n = len(g)
     f32 = np.float32
     lo, hi = g.min(axis=(1, 2)).astype(np.float64), g.max(axis=(1, 2)).astype(np.float64)
     ok = (hi - lo) >= MIN_CONTRAST

@@ -181,7 +181,7 @@ def test_the_desktop_entry_offers_every_picture_format_the_app_reads():
     import configparser
     import mimetypes
 
-    from digitdesk.loading import IMAGE_EXTENSIONS
+    from digitdesk.formats import IMAGE_EXTENSIONS
 
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Optional, Sequence
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
@@ -25,7 +25,7 @@ DRAW, IMAGES, BATCH = range(3)
 
 
 def image_file_filter() -> str:
-    from ..loading import IMAGE_EXTENSIONS
+    from ..formats import IMAGE_EXTENSIONS
 
     patterns = " ".join(f"*{e}" for e in sorted(IMAGE_EXTENSIONS))
     return f"Pictures ({patterns});;All files (*)"

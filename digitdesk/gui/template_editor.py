@@ -560,7 +560,7 @@ class TemplateEditor(QDialog):
 
 
 def _first_picture(folder: str) -> Optional[str]:
-    from ..loading import has_image_extension
+    from ..formats import has_image_extension
 
     try:
         names = sorted(os.listdir(folder))
