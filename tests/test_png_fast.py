@@ -127,4 +127,4 @@ def test_damaged_files_never_read_differently_from_pillow(pictures):
         except Exception:  # noqa: BLE001 - whatever Pillow raises, the fast reader must not answer
             pytest.fail("the fast reader read a file Pillow rejects")
         assert np.array_equal(got, want)
-    assert answered < 400
+    assert 0 < answered < 400  # some damage leaves a readable image: those were compared
