@@ -25,13 +25,14 @@ class Source(NamedTuple):
 def _walk(folder: str, prefix: str, recursive: bool, seen: set) -> Iterator[Source]:
     try:
         with os.scandir(folder) as it:  # file types come with the listing: no stat per file
-            entries = sorted(((e.name, e.path, _is_dir(e)) for e in it), key=lambda t: t[0])
+            entries = sorted((e.name, _is_dir(e)) for e in it)  # names are unique: sorted by name
     except OSError as exc:
         reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
         yield Source(prefix.rstrip("/") or folder, folder, f"folder cannot be read: {reason}")
         return
-    for name, path, is_dir in entries:
-        shown = prefix + name
+    base = folder if folder.endswith(("/", os.sep)) else folder + os.sep  # os.path.join, hoisted
+    for name, is_dir in entries:
+        shown, path = prefix + name, base + name
         if is_dir:
             if recursive:
                 real = os.path.realpath(path)
