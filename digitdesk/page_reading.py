@@ -77,11 +77,13 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"
         results.append(row)
 
+    # Pages are read from their pixels as decoded (8-bit for most scans): every step converts
+    # only what it uses (a stack of small pictures at once, a field's window), never the page.
     def whole_page(row: Result, page: Page, mode: str) -> None:
-        if mode == "digit":  # 8-bit pixels as decoded: the stacked path converts them at once
+        if mode == "digit":
             read_digit(row, page.pixels, (0, 0))
         else:
-            _fill(row, read(page.gray, model, mode), (0, 0), threshold)
+            _fill(row, read(page.pixels, model, mode), (0, 0), threshold)
 
     def one_field(row: Result, gray: np.ndarray, field: Field, mode: str) -> None:
         if mode == "digit":
@@ -104,7 +106,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
                 for field in settings.fields:
                     row = Result(file=src.display, page=page.page, field=field.name, path=src.path)
                     mode = field.mode if field.mode != "auto" else settings.mode
-                    guarded(row, lambda: one_field(row, page.gray, field, mode))
+                    guarded(row, lambda: one_field(row, page.pixels, field, mode))
         except LoadError as exc:
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
