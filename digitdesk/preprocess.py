@@ -73,21 +73,37 @@ def _background_map(g: np.ndarray) -> np.ndarray | float:
     """Paper level of an ink-bright picture: one number, or a smooth map under uneven lighting.
 
     A low percentile over a coarse grid of blocks follows shading and gradients but not the
-    strokes, which cover a minority of each block.
+    strokes, which cover a minority of each block. Every other pixel each way is plenty for a
+    percentile of thousands (and a quarter of the work: this is a field's costliest step).
     """
     h, w = g.shape
     if min(h, w) < 48:
         return _median(_border(g))
     grid = 6
-    bh, bw = h // grid, w // grid
-    blocks = g[: bh * grid, : bw * grid].reshape(grid, bh, grid, bw).transpose(0, 2, 1, 3)
-    levels = np.percentile(blocks.reshape(grid, grid, -1), 25, axis=2).astype(np.float32)
+    sample = g[::2, ::2]
+    bh, bw = sample.shape[0] // grid, sample.shape[1] // grid
+    blocks = sample[: bh * grid, : bw * grid].reshape(grid, bh, grid, bw).transpose(0, 2, 1, 3)
+    levels = _quartile(blocks.reshape(grid, grid, -1)).astype(np.float32)
     if float(levels.max() - levels.min()) < 0.08:
         return _median(levels.ravel())
     levels = ndimage.minimum_filter(levels, size=2, mode="nearest")
     return np.asarray(
         Image.fromarray(levels, mode="F").resize((w, h), Image.BILINEAR), dtype=np.float32
     )
+
+
+def _quartile(a: np.ndarray) -> np.ndarray:
+    """``np.percentile(a, 25, axis=-1)`` (linear method, same numbers) without its overhead."""
+    n = a.shape[-1]
+    pos = 0.25 * (n - 1)
+    lo = int(pos)
+    t = pos - lo
+    hi = min(lo + 1, n - 1)
+    part = np.partition(a, (lo, hi) if hi > lo else lo, axis=-1)
+    below, above = part[..., lo], part[..., hi]
+    diff = above - below
+    # numpy's interpolation: from the nearer end, so the result never leaves [below, above].
+    return above - diff * (1 - t) if t >= 0.5 else below + diff * t
 
 
 def _robust_peak(g: np.ndarray) -> float:

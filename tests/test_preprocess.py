@@ -157,3 +157,12 @@ def test_stacked_path_is_the_single_path_bit_for_bit(digits):
             assert isinstance(got, NoInkError)
         else:
             assert np.array_equal(want[0], got[0]) and want[1] == got[1]
+
+
+def test_quartile_is_numpys_percentile():
+    from digitdesk.preprocess import _quartile
+
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 4, 5, 8, 9, 1000):
+        a = rng.random((6, 6, n)).astype(np.float32)
+        assert np.array_equal(_quartile(a), np.percentile(a, 25, axis=2).astype(np.float32))
