@@ -31,12 +31,6 @@ class Reading:
     inputs: list[np.ndarray] = field(default_factory=list)  # the 28x28 images the model saw
 
 
-def digit_input(gray: np.ndarray) -> tuple[np.ndarray, Box]:
-    """The model input for one digit and where its ink is; raises NoInkError on a blank picture."""
-    image, (x, y, w, h) = normalize_digit_with_box(ink_map(gray))
-    return image, Box(x, y, w, h)
-
-
 def readings_from_inputs(
     images: Sequence[np.ndarray], boxes: Sequence[Box], model: DigitModel
 ) -> list[Reading]:
@@ -52,8 +46,13 @@ def readings_from_inputs(
 
 
 def read_digit(gray: np.ndarray, model: DigitModel) -> Reading:
-    image, box = digit_input(gray)
-    return readings_from_inputs([image], [box], model)[0]
+    return read_digit_ink(ink_map(gray), model)
+
+
+def read_digit_ink(ink: np.ndarray, model: DigitModel) -> Reading:
+    """:func:`read_digit` for an ink map already made (auto mode makes one for both readings)."""
+    image, (x, y, w, h) = normalize_digit_with_box(ink)
+    return readings_from_inputs([image], [Box(x, y, w, h)], model)[0]
 
 
 def read(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Reading:
@@ -69,4 +68,5 @@ def read(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Reading:
     return numbers.read_auto(gray, model)
 
 
-__all__ = ["MODES", "NoInkError", "Reading", "digit_input", "read", "read_digit", "readings_from_inputs"]
+__all__ = ["MODES", "NoInkError", "Reading", "read", "read_digit", "read_digit_ink",
+           "readings_from_inputs"]

@@ -14,9 +14,9 @@ from scipy import ndimage
 
 from ..model import DigitModel
 from ..preprocess import NoInkError, ink_map
-from ..recognize import Reading, read_digit
+from ..recognize import Reading, read_digit_ink
 from ..results import Box
-from .marks import DIGIT, SPECK, SYMBOLS, Mark, classify_marks, digit_height, find_marks
+from .marks import DIGIT, SYMBOLS, Mark, classify_marks, digit_height, find_marks
 from .ruled_lines import remove_ruled_lines
 from .segmentation import Candidate, best_path, candidates, digit_pieces, render
 from .slant import Shear, deslant, estimate_slant
@@ -180,19 +180,24 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     whole ink as one digit, or that clearly stand apart; a broken digit (parts that only make
     sense together) therefore stays one digit.
     """
+    ink = ink_map(gray)  # raises NoInkError when there is truly no ink, as digit mode would
+
+    def as_digit() -> Reading:  # read_digit(gray), without making the ink map again
+        return read_digit_ink(ink, model)
+
     try:
-        layout = prepare(gray)
+        layout = prepare_ink(ink)
         path = segment(layout, model)
     except NoInkError:
-        return read_digit(gray, model)  # says "no digit" itself when there is truly no ink
+        return as_digit()
     if len(path) < 2:
-        return read_digit(gray, model)
+        return as_digit()
     number = reading_of(path, layout, np.shape(gray))
     if strings is None:
         strings = shared_string_model()
     if strings:
         number = combine(number, read_strip(layout, strings, np.shape(gray)))
-    digit = read_digit(gray, model)
+    digit = as_digit()
     if number.confidence >= digit.confidence:
         return number
     if _clearly_several(path, layout) and number.confidence >= 0.5:
