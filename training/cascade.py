@@ -28,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digitdesk.contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, OUTPUT_NAME, RUNTIME_MODEL_FILE, STAGE_FILE
+from digitdesk.contract import INPUT_NAME, MODEL_CARD_FILE, MODEL_FILE, RUNTIME_MODEL_FILE, STAGE_FILE
 
 from digitdesk.model import run_cascade
 
 from . import augment, data
+from .export import onnx_predict
 from .quantize import quantize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,13 +45,6 @@ def _session(path: Path):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def predict(path: Path, x: np.ndarray) -> np.ndarray:
-    session = _session(path)
-    x = x.reshape(-1, 28, 28, 1)
-    return np.concatenate([session.run([OUTPUT_NAME], {INPUT_NAME: x[i : i + 256]})[0]
-                           for i in range(0, len(x), 256)])
 
 
 def _runner(path: Path):
@@ -122,7 +116,7 @@ def _cheaper_copy(model: Path, work: Path, calibration: np.ndarray, test_x: np.n
     quantize(model, int8, calibration)
     x = test_x.reshape(-1, 28, 28, 1)
     speeds = {p: images_per_second(_runner(p), x) for p in (model, int8)}
-    same = float(np.mean(predict(model, x).argmax(1) == predict(int8, x).argmax(1)))
+    same = float(np.mean(onnx_predict(model, x).argmax(1) == onnx_predict(int8, x).argmax(1)))
     chosen = int8 if speeds[int8] > speeds[model] and same >= 0.998 else model
     return chosen, {"quantised": chosen == int8, "int8_argmax_agreement": same,
                     "images_per_s_1_thread": {"float": round(speeds[model]), "int8": round(speeds[int8])}}
@@ -162,12 +156,12 @@ def main(argv=None) -> dict:
     review = float(card["review_threshold"])
 
     work = Path(tempfile.mkdtemp())
-    full_val = {k: predict(full_path, v) for k, v in val.items()}
+    full_val = {k: onnx_predict(full_path, v) for k, v in val.items()}
     undecided = {k: np.ones(len(y_val), dtype=bool) for k in val}
     chosen, stages, thresholds = [], [], []
     for k, (path, stage_card) in enumerate(zip(args.fast, stage_cards), start=1):
         model, speed = _cheaper_copy(Path(path), work, calibration, test_x)
-        probs = {name: predict(model, v) for name, v in val.items()}
+        probs = {name: onnx_predict(model, v) for name, v in val.items()}
         # Chosen on the digits the earlier stages left, each validation set; the strictest kept.
         found = {name: threshold(y_val[undecided[name]], probs[name][undecided[name]], full_val[name][undecided[name]])
                  for name in val}
@@ -189,11 +183,11 @@ def main(argv=None) -> dict:
                 "earlier stages left) are read no worse than by the full model, on the validation split, clean "
                 "and augmented, and never below the review threshold (the strictest kept)",
         "full_model": full_path.name,
-        "validation": {name: cascade_figures(y_val, [predict(m, v) for m in chosen], full_val[name], thresholds, review)
+        "validation": {name: cascade_figures(y_val, [onnx_predict(m, v) for m in chosen], full_val[name], thresholds, review)
                        for name, v in val.items()},
     }
     for name, (x, y) in sets.items():
-        section[name] = cascade_figures(y, [predict(m, x) for m in chosen], predict(full_path, x), thresholds, review)
+        section[name] = cascade_figures(y, [onnx_predict(m, x) for m in chosen], onnx_predict(full_path, x), thresholds, review)
 
     stage_sessions = list(zip([_session(m) for m in chosen], thresholds))
     full_session = _session(full_path)
