@@ -18,13 +18,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence
 
 from .fields import Field, ReadSettings
-from .model import DigitModel, shared_model
 from .process_start import context
 from .results import Result
 from .sources import Source, count_sources, iter_sources
+
+if TYPE_CHECKING:  # the model (numpy, onnxruntime) is loaded where it is used: workers, or here
+    from .model import DigitModel
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Progress:
 
 # --- worker side -------------------------------------------------------------------------------
 
-_worker_model: Optional[DigitModel] = None
+_worker_model: Optional["DigitModel"] = None
 
 
 def _init_worker(model_path: Optional[str]) -> None:
@@ -71,6 +73,8 @@ def _init_worker(model_path: Optional[str]) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     silence_decoder_warnings()
+    from .model import DigitModel
+
     _worker_model = DigitModel(model_path, threads=1)
 
 
@@ -146,6 +150,15 @@ class _Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
+def uses_workers(paths: Sequence[str], options: BatchOptions) -> bool:
+    """Whether :func:`run_batch` will start worker processes: more than one core allowed and
+    more than one chunk of work (a handful of files is read faster in this process)."""
+    if (options.workers or os.cpu_count() or 1) <= 1:
+        return False
+    size = _chunk_size(options)
+    return sum(1 for _ in islice(iter_sources(paths, options.recursive), size + 1)) > size
+
+
 def run_batch(
     paths: Iterable[str | os.PathLike],
     options: BatchOptions = BatchOptions(),
@@ -159,12 +172,9 @@ def run_batch(
     """
     paths = [os.fspath(p) for p in paths]
     started = time.perf_counter()
-    workers = options.workers or os.cpu_count() or 1
     size = _chunk_size(options)
-    # A batch of one chunk is read here; for more, workers start before the folder is
-    # counted, so the two overlap.
-    small = sum(1 for _ in islice(iter_sources(paths, options.recursive), size + 1)) <= size
-    pool = _Pool(workers, options) if workers > 1 and not small else None
+    # Workers start before the folder is counted, so the two overlap.
+    pool = _Pool(options.workers or os.cpu_count() or 1, options) if uses_workers(paths, options) else None
     try:
         yield from _read_all(paths, options, pool, size, progress, cancel, started)
     finally:
@@ -197,6 +207,8 @@ def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, pr
     report()
     if pool is None:
         from .page_reading import read_sources
+
+        from .model import shared_model
 
         model = shared_model(options.model_path)
         for chunk in chunks:

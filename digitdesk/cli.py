@@ -108,16 +108,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
 
-    if args.workers != 1:
-        from .process_start import prestart
-
-        prestart()  # the workers' server imports while this process imports and checks the model
-    from .batch import BatchOptions, Progress, run_batch
-    from .csv_export import CsvWriter
-    from .model import ModelError, shared_model
+    from .batch import BatchOptions, Progress, run_batch, uses_workers
 
     options = BatchOptions(args.mode, _fields(args, parser), args.recursive, args.review_below,
                            args.workers, args.model)
+    if uses_workers(args.paths, options):
+        from .process_start import prestart
+
+        prestart()  # the workers' server imports while this process imports and checks the model
+    from .csv_export import CsvWriter
+    from .model import ModelError, shared_model
     err = sys.stderr
     try:
         shared_model(args.model)  # fail early, with a clear message, before any work

@@ -98,3 +98,21 @@ def test_every_page_of_a_tiff_is_a_row(tmp_path):
     results = run(tmp_path, workers=1)
     assert [(r.file, r.page) for r in results] == [("multi.tif", 1), ("multi.tif", 2), ("multi.tif", 3)]
     assert [r.prediction for r in results] == [str(v) for v in y[:3]]
+
+
+def test_worker_processes_only_for_more_than_one_chunk(tmp_path):
+    """A handful of files is read in this process (no fork server started for nothing)."""
+    from digitdesk.batch import uses_workers
+
+    for i in range(70):
+        (tmp_path / f"{i:03d}.png").write_bytes(b"")
+    digits = BatchOptions(mode="digit", workers=2)
+    assert uses_workers([str(tmp_path)], digits)               # 70 files > one chunk of 64
+    assert not uses_workers([str(tmp_path / "000.png")], digits)
+    assert not uses_workers([str(tmp_path)], BatchOptions(mode="digit", workers=1))
+    few = tmp_path / "few"
+    few.mkdir()
+    for i in range(7):
+        (few / f"{i}.png").write_bytes(b"")
+    assert not uses_workers([str(few)], digits)                # 7 digit files: one chunk
+    assert uses_workers([str(few)], BatchOptions(mode="auto", workers=2))  # 7 pages: chunks of 6
