@@ -54,16 +54,23 @@ def read_gray8(data: bytes, max_pixels: int) -> np.ndarray | None:
         pos = end + 4
     if size is None or not parts:
         return None
+    try:
+        return _decode(b"".join(parts), size)
+    except Exception:  # noqa: BLE001 - Pillow's codec access changed, or hostile data: Pillow's way
+        return None
+
+
+def _decode(data: bytes, size: tuple[int, int]) -> np.ndarray | None:
+    """Inflate and unfilter with Pillow's C zip decoder; the pixels out through its raw encoder."""
     image = Image.core.new("L", size)
     decoder = Image._getdecoder("L", "zip", "L")
     try:
         decoder.setimage(image, (0, 0, *size))
-        consumed, status = decoder.decode(b"".join(parts))
+        consumed, status = decoder.decode(data)
     finally:
         decoder.cleanup()
     if consumed != -1 or status < 0:  # -1: the image is complete
         return None
-    # The pixels out as Image.tobytes() gets them, minus the Python layers around it.
     encoder = Image._getencoder("L", "raw", "L")
     chunks, status = [], 0
     try:

@@ -128,3 +128,15 @@ def test_damaged_files_never_read_differently_from_pillow(pictures):
             pytest.fail("the fast reader read a file Pillow rejects")
         assert np.array_equal(got, want)
     assert 0 < answered < 400  # some damage leaves a readable image: those were compared
+
+
+def test_a_pillow_without_the_codec_access_falls_back(monkeypatch, pictures):
+    """The reader leans on Pillow's semi-private codec calls; if they change, Pillow's own way
+    reads the file instead of the batch failing."""
+    data = png_bytes(Image.fromarray(pictures[0]))
+
+    def gone(*args, **kwargs):
+        raise AttributeError("_getdecoder")
+
+    monkeypatch.setattr(Image, "_getdecoder", gone)
+    assert read_gray8(data, MAX_PIXELS) is None
