@@ -60,3 +60,18 @@ def test_exported_model_honours_contract(smoke_run):
     (p,) = sess.run(None, {INPUT_NAME: np.zeros((3, 28, 28, 1), np.float32)})
     assert p.shape == (3, 10)
     np.testing.assert_allclose(p.sum(axis=1), 1, atol=1e-5)
+
+
+def test_every_architecture_builds_to_the_contract():
+    """--arch choices (the shipped CNN and the cascade's first-pass candidates) all take
+    [N,28,28,1] and give 10 probabilities, and the card can describe each."""
+    pytest.importorskip("tensorflow", reason="the [train] extra (tensorflow-cpu) is not installed")
+    from training.train import ARCHITECTURES
+
+    for name, (build, description) in ARCHITECTURES.items():
+        model = build(8 if name in ("cnn", "fast", "lite") else 32)
+        assert tuple(model.input_shape) == (None, 28, 28, 1), name
+        assert tuple(model.output_shape) == (None, 10), name
+        p = model(np.zeros((2, 28, 28, 1), np.float32)).numpy()
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+        assert "{" not in description.format(w=8, w2=16, w4=32, w2h=4)

@@ -44,6 +44,9 @@ ARCHITECTURES = {
     "fast": (_builder("build_fast_model"), "conv {w}, pool, conv {w2}, pool, conv {w4} (3x3, BatchNorm+ReLU "
                                            "each), dropout 0.2, softmax 10"),
     "mlp": (_builder("build_mlp_model"), "dense {w} (ReLU), dropout 0.2, softmax 10"),
+    "mlp2": (_builder("build_mlp2_model"), "dense {w} and {w2h} (ReLU, dropout 0.2 each), softmax 10"),
+    "lite": (_builder("build_lite_model"), "conv {w} stride 2, conv {w2} stride 2, conv {w4} (3x3, "
+                                           "BatchNorm+ReLU each), dropout 0.2, softmax 10"),
 }
 
 
@@ -62,7 +65,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--val-size", type=int, default=5000, help="validation images carved from training")
     p.add_argument("--width", type=int, default=24, help="channels of the first conv stage (hidden units for --arch mlp)")
     p.add_argument("--arch", choices=tuple(ARCHITECTURES), default="cnn",
-                   help="cnn: the shipped model; fast, mlp: candidates for the cascade's first pass "
+                   help="cnn: the shipped model; fast, lite, mlp, mlp2: candidates for the cascade's first passes "
                         "(training/cascade.py)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine)")
@@ -180,7 +183,8 @@ def main(argv=None) -> dict:
                  "bytes": onnx_path.stat().st_size, "input": "image float32 [N,28,28,1] in [0,1]",
                  "output": "probabilities float32 [N,10] softmax"},
         "parameters": int(model.count_params()),
-        "architecture": ARCHITECTURES[args.arch][1].format(w=args.width, w2=2 * args.width, w4=4 * args.width),
+        "architecture": ARCHITECTURES[args.arch][1].format(
+            w=args.width, w2=2 * args.width, w4=4 * args.width, w2h=args.width // 2),
         "training": {
             "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
             "data": mnist.source, "data_sha256": mnist.sha256, "seed": args.seed,
