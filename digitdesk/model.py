@@ -78,19 +78,23 @@ class DigitModel:
         """Whether first-pass models read the easy digits (see the module docstring)."""
         return bool(self._stages)
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Probabilities [N, 10] for preprocessed images (see :mod:`digitdesk.preprocess`)."""
+    def predict(self, images: np.ndarray, full: bool = False) -> np.ndarray:
+        """Probabilities [N, 10] for preprocessed images (see :mod:`digitdesk.preprocess`).
+
+        ``full=True`` skips the cascade: for inputs unlike the digits its thresholds were
+        validated on, such as the cut hypotheses of number segmentation (half digits, two digits
+        run together), where a cheap first pass may be sure and wrong.
+        """
         x = np.asarray(images, dtype=np.float32)
         if x.ndim == 2:
             x = x[None]
         x = x.reshape(len(x), SIDE, SIDE, 1)
         if len(x) == 0:
             return np.zeros((0, NUM_CLASSES), dtype=np.float32)
-        parts = [self._run(x[i : i + self.BATCH]) for i in range(0, len(x), self.BATCH)]
+        stages = [] if full else self._stages
+        parts = [run_cascade(stages, self._session, x[i : i + self.BATCH]) for i in range(0, len(x), self.BATCH)]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        return run_cascade(self._stages, self._session, x)
 
 
 def run_cascade(stages, full, x: np.ndarray) -> np.ndarray:

@@ -142,3 +142,5 @@ def test_cascade_stages_are_recorded_and_only_answer_when_sure(model_card):
         left &= ~sure
     assert left.any() and not left.all()
     np.testing.assert_allclose(got[left], full.predict(x[left]), atol=1e-6)
+    # full=True (number segmentation's cut hypotheses) is the full model alone
+    np.testing.assert_allclose(cascade.predict(x, full=True), full.predict(x), atol=1e-6)

@@ -111,7 +111,9 @@ def segment(layout: Layout, model: DigitModel) -> list[Candidate]:
     ready = [c for c in cands if c.image is not None]
     if not ready:
         raise NoInkError(NO_DIGITS)
-    probs = model.predict(np.stack([c.image for c in ready]))
+    # Cut hypotheses are scored by the full model: the cascade's first passes were validated
+    # on whole digits, not on half digits and merged pairs.
+    probs = model.predict(np.stack([c.image for c in ready]), full=True)
     for c, p in zip(ready, probs):
         c.probs = p
     path = best_path(len(pieces), ready, pieces, layout.height)
