@@ -12,8 +12,8 @@ from keras import layers
 from digitdesk.contract import NUM_CLASSES, SIDE
 
 
-def _conv(x, filters: int, padding: str = "same"):
-    x = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(x)
+def _conv(x, filters: int, padding: str = "same", strides: int = 1):
+    x = layers.Conv2D(filters, 3, strides=strides, padding=padding, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     return layers.ReLU()(x)
 
@@ -60,11 +60,9 @@ def build_lite_model(width: int = 12) -> keras.Model:
     """Like :func:`build_fast_model` with strided convolutions instead of pooling: half the
     multiply-adds, and no pooling or layout reorders for onnxruntime to spend time on."""
     inputs = keras.Input((SIDE, SIDE, 1), name="image")
-    x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False)(inputs)   # 14x14
-    x = layers.ReLU()(layers.BatchNormalization()(x))
-    x = layers.Conv2D(2 * width, 3, strides=2, padding="same", use_bias=False)(x)    # 7x7
-    x = layers.ReLU()(layers.BatchNormalization()(x))
-    x = _conv(x, 4 * width, padding="valid")                                           # 5x5
+    x = _conv(inputs, width, strides=2)         # 14x14
+    x = _conv(x, 2 * width, strides=2)          # 7x7
+    x = _conv(x, 4 * width, padding="valid")    # 5x5
     x = layers.Flatten()(x)
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
@@ -73,25 +71,21 @@ def build_lite_model(width: int = 12) -> keras.Model:
 
 def build_mlp2_model(width: int = 256) -> keras.Model:
     """A two-hidden-layer MLP (width, then width/2): a surer first pass than one layer."""
-    inputs = keras.Input((SIDE, SIDE, 1), name="image")
-    x = layers.Flatten()(inputs)
-    x = layers.ReLU()(layers.Dense(width)(x))
-    x = layers.Dropout(0.2)(x)
-    x = layers.ReLU()(layers.Dense(width // 2)(x))
-    x = layers.Dropout(0.2)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digitdesk_mlp2")
+    return _mlp((width, width // 2), "digitdesk_mlp2")
 
 
 def build_mlp_model(width: int = 128) -> keras.Model:
     """An even cheaper first pass: one hidden layer, a single matrix product per batch."""
+    return _mlp((width,), "digitdesk_mlp")
+
+
+def _mlp(hidden: tuple[int, ...], name: str) -> keras.Model:
     inputs = keras.Input((SIDE, SIDE, 1), name="image")
     x = layers.Flatten()(inputs)
-    x = layers.Dense(width)(x)
-    x = layers.ReLU()(x)
-    x = layers.Dropout(0.2)(x)
+    for units in hidden:
+        x = layers.Dropout(0.2)(layers.ReLU()(layers.Dense(units)(x)))
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digitdesk_mlp")
+    return keras.Model(inputs, outputs, name=name)
 
 
 def compile_model(model: keras.Model, steps_per_epoch: int, epochs: int,
