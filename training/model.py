@@ -44,29 +44,28 @@ def build_fast_model(width: int = 12) -> keras.Model:
     It reads the easy majority of digits on its own; whatever it is unsure of goes on to the
     full model (see ``training/cascade.py`` and ``digitdesk.model``).
     """
-    inputs = keras.Input((SIDE, SIDE, 1), name="image")
-    x = _conv(inputs, width)
-    x = layers.MaxPooling2D()(x)                # 14x14
-    x = _conv(x, 2 * width)
-    x = layers.MaxPooling2D()(x)                # 7x7
-    x = _conv(x, 4 * width, padding="valid")    # 5x5
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.2)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digitdesk_fast_cnn")
+    return _small_cnn(width, strided=False, name="digitdesk_fast_cnn")
 
 
 def build_lite_model(width: int = 12) -> keras.Model:
     """Like :func:`build_fast_model` with strided convolutions instead of pooling: half the
     multiply-adds, and no pooling or layout reorders for onnxruntime to spend time on."""
+    return _small_cnn(width, strided=True, name="digitdesk_lite_cnn")
+
+
+def _small_cnn(width: int, strided: bool, name: str) -> keras.Model:
     inputs = keras.Input((SIDE, SIDE, 1), name="image")
-    x = _conv(inputs, width, strides=2)         # 14x14
-    x = _conv(x, 2 * width, strides=2)          # 7x7
+    x = inputs
+    for filters in (width, 2 * width):          # 28 -> 14 -> 7
+        if strided:
+            x = _conv(x, filters, strides=2)
+        else:
+            x = layers.MaxPooling2D()(_conv(x, filters))
     x = _conv(x, 4 * width, padding="valid")    # 5x5
     x = layers.Flatten()(x)
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digitdesk_lite_cnn")
+    return keras.Model(inputs, outputs, name=name)
 
 
 def build_mlp2_model(width: int = 256) -> keras.Model:
