@@ -7,7 +7,8 @@ When the model card has a ``cascade`` section, much cheaper first-pass models re
 first, each passing on only those it is unsure of (below its threshold in the card, chosen on
 validation data so that what it accepts is read no worse than by the full model); the full model
 reads what is left. Every entry point goes through :meth:`DigitModel.predict`, so all of them
-read alike (``training/cascade.py`` builds the cascade).
+read alike; only number segmentation asks for the full model alone, for its cut hypotheses
+(``training/cascade.py`` builds the cascade).
 """
 
 from __future__ import annotations
