@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence, Sized, TypeVar
 
 from .fields import Field, ReadSettings
 from .process_start import context
@@ -78,10 +78,15 @@ def _init_worker(model_path: Optional[str]) -> None:
     _worker_model = DigitModel(model_path, threads=1)
 
 
-def _work(chunk: Sequence[Source], settings: ReadSettings) -> list[Result]:
+Rendered = TypeVar("Rendered", bound=Sized)
+Render = Optional[Callable[[list[Result]], Rendered]]
+
+
+def _work(chunk: Sequence[Source], settings: ReadSettings, render: Render = None):
     from .page_reading import read_sources  # preloaded in the workers; the parent never needs it
 
-    return read_sources(chunk, settings, _worker_model)
+    results = read_sources(chunk, settings, _worker_model)
+    return results if render is None else render(results)
 
 
 # --- parent side -------------------------------------------------------------------------------
@@ -119,20 +124,21 @@ class _Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = _executor(self.workers, self.options)
 
-    def submit(self, chunk: list[Source]) -> Future:
+    def submit(self, chunk: list[Source], render: Render) -> Future:
         try:
-            return self.executor.submit(_work, chunk, self.options.settings)
+            return self.executor.submit(_work, chunk, self.options.settings, render)
         except BrokenProcessPool:
             self._renew()
-            return self.executor.submit(_work, chunk, self.options.settings)
+            return self.executor.submit(_work, chunk, self.options.settings, render)
 
-    def collect(self, chunk: list[Source], future: Future) -> list[Result]:
+    def collect(self, chunk: list[Source], future: Future, render: Render):
         try:
             return future.result()
         except BrokenProcessPool:
             if getattr(self.executor, "_broken", False):
                 self._renew()
-            return self._recover(chunk)
+            results = self._recover(chunk)
+            return results if render is None else render(results)
 
     def _recover(self, chunk: list[Source]) -> list[Result]:
         """Re-read a chunk whose worker died, one file per fresh process, to find the culprit."""
@@ -170,21 +176,39 @@ def run_batch(
     ``progress`` is called after each chunk (from the thread iterating this generator).
     Setting ``cancel`` stops the batch soon after: results already read are still yielded.
     """
+    for results in run_batch_rendered(paths, options, None, progress, cancel):
+        yield from results
+
+
+def run_batch_rendered(
+    paths: Iterable[str | os.PathLike],
+    options: BatchOptions,
+    render: Render,
+    progress: Optional[Callable[[Progress], None]] = None,
+    cancel: Optional[threading.Event] = None,
+) -> Iterator:
+    """:func:`run_batch` a chunk at a time, each chunk's results passed through ``render`` where
+    they were read (``None``: the list itself). ``render`` must be a picklable module-level
+    function whose output has a length: the chunk's number of rows.
+
+    The CLI renders CSV lines in the workers: the results then never cross between processes,
+    and the process that writes only copies text.
+    """
     paths = [os.fspath(p) for p in paths]
     started = time.perf_counter()
     size = _chunk_size(options)
     # Workers start before the folder is counted, so the two overlap.
     pool = _Pool(options.workers or os.cpu_count() or 1, options) if uses_workers(paths, options) else None
     try:
-        yield from _read_all(paths, options, pool, size, progress, cancel, started)
+        yield from _read_all(paths, options, render, pool, size, progress, cancel, started)
     finally:
         if pool is not None:
             pool.shutdown()
 
 
-def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, progress, cancel,
-              started: float) -> Iterator[Result]:
-    """The body of :func:`run_batch`, with the pool (None: read here) already started."""
+def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool], size: int, progress,
+              cancel, started: float) -> Iterator:
+    """The body of :func:`run_batch_rendered`, with the pool (None: read here) already started."""
     total = count_sources(paths, options.recursive)
     done = produced = 0
     chunks = _chunks(iter_sources(paths, options.recursive), size)
@@ -196,13 +220,11 @@ def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, pr
         if progress is not None:
             progress(Progress(done, total, produced, time.perf_counter() - started))
 
-    def deliver(chunk: list[Source], results: list[Result]) -> Iterator[Result]:
+    def deliver(chunk: list[Source], rendered):
         nonlocal done, produced
-        for r in results:
-            produced += 1
-            yield r
+        produced += len(rendered)
         done += len(chunk)
-        report()
+        return rendered
 
     report()
     if pool is None:
@@ -214,7 +236,9 @@ def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, pr
         for chunk in chunks:
             if cancelled():
                 return
-            yield from deliver(chunk, read_sources(chunk, options.settings, model))
+            results = read_sources(chunk, options.settings, model)
+            yield deliver(chunk, results if render is None else render(results))
+            report()
         return
 
     inflight: deque[tuple[list[Source], Future]] = deque()
@@ -222,10 +246,11 @@ def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, pr
     for chunk in chunks:
         if cancelled():
             break
-        inflight.append((chunk, pool.submit(chunk)))
+        inflight.append((chunk, pool.submit(chunk, render)))
         while inflight and (len(inflight) >= window or inflight[0][1].done()):
             chunk_done, future = inflight.popleft()
-            yield from deliver(chunk_done, pool.collect(chunk_done, future))
+            yield deliver(chunk_done, pool.collect(chunk_done, future, render))
+            report()
             if cancelled():
                 break
     while inflight:
@@ -233,4 +258,5 @@ def _read_all(paths, options: BatchOptions, pool: Optional[_Pool], size: int, pr
         if cancelled() and not future.done():
             future.cancel()
             continue
-        yield from deliver(chunk_done, pool.collect(chunk_done, future))
+        yield deliver(chunk_done, pool.collect(chunk_done, future, render))
+        report()

@@ -108,7 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
 
-    from .batch import BatchOptions, Progress, run_batch, uses_workers
+    from .batch import BatchOptions, Progress, run_batch_rendered, uses_workers
 
     options = BatchOptions(args.mode, _fields(args, parser), args.recursive, args.review_below,
                            args.workers, args.model)
@@ -116,7 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .process_start import prestart
 
         prestart()  # the workers' server imports while this process imports and checks the model
-    from .csv_export import CsvWriter
+    from .csv_export import CsvWriter, render_chunk
     from .model import ModelError, shared_model
     err = sys.stderr
     try:
@@ -146,9 +146,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     interrupted = False
     started = time.perf_counter()
     try:
-        for result in run_batch(args.paths, options, progress=on_progress):
-            writer.write(result)
-            counts[result.status] += 1
+        # Rows are rendered as CSV where they are read (the workers); this process copies text.
+        for chunk in run_batch_rendered(args.paths, options, render_chunk, progress=on_progress):
+            writer.write_rendered(chunk)
+            counts.update(chunk.statuses)
     except KeyboardInterrupt:
         interrupted = True
     finally:

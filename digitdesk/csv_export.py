@@ -15,6 +15,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from dataclasses import dataclass
 from typing import IO, Iterable
 
 from .results import Result
@@ -63,6 +64,40 @@ def result_row(r: Result) -> list[str]:
     ]
 
 
+def row_text(r: Result) -> str:
+    """One result as a CSV line (CRLF included), exactly as ``csv.writer`` writes it."""
+    cells = result_row(r)
+    line = ",".join(cells)
+    # A row with no comma, quote or line break in any cell is exactly what csv.writer would
+    # write (it quotes nothing then): join it directly, a third of the cost of a batch row.
+    if line.count(",") == len(cells) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
+        return line + "\r\n"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """A batch chunk's rows as CSV text, with what the CLI's summary needs to know of them."""
+
+    text: str
+    rows: int
+    statuses: dict[str, int]
+
+    def __len__(self) -> int:  # rows, as for a chunk's list of results
+        return self.rows
+
+
+def render_chunk(results: list[Result]) -> CsvChunk:
+    """CSV lines of a chunk, made where it was read (a batch worker) so that the writing
+    process only copies text: rows are then made on every core, and the results never travel."""
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return CsvChunk("".join([row_text(r) for r in results]), len(results), statuses)
+
+
 class CsvWriter:
     """Streams rows to a temporary file next to ``path`` and renames it into place on close.
 
@@ -89,15 +124,13 @@ class CsvWriter:
         self.rows = 0
 
     def write(self, result: Result) -> None:
-        cells = result_row(result)
-        line = ",".join(cells)
-        # A row with no comma, quote or line break in any cell is exactly what csv.writer would
-        # write (it quotes nothing then): join it directly, a third of the cost of a batch row.
-        if line.count(",") == len(cells) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
-            self._file.write(line + "\r\n")
-        else:
-            self._csv.writerow(cells)
+        self._file.write(row_text(result))
         self.rows += 1
+
+    def write_rendered(self, chunk: "CsvChunk") -> None:
+        """Rows already rendered by :func:`render_chunk` (in a batch worker)."""
+        self._file.write(chunk.text)
+        self.rows += chunk.rows
 
     def write_all(self, results: Iterable[Result]) -> None:
         for r in results:

@@ -15,7 +15,7 @@ import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
+from typing import IO, Iterator, Sequence
 
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
@@ -31,6 +31,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 # PNGs up to this size are read whole and tried with the fast 8-bit grey reader first.
 _FAST_PNG_BYTES = 64 << 20
+# Files up to this size are read a batch chunk at a time by read_small_pngs.
+_SMALL_PNG_BYTES = 256 << 10
 
 # Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
 _EXIF_ROTATED = frozenset({"JPEG", "MPO", "WEBP", "HEIF"})
@@ -143,12 +145,44 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
         yield image
 
 
-def open_pages(path: str | os.PathLike) -> Iterator[Page]:
+def read_small_pngs(paths: Sequence[str]) -> list[Page | bytes | None]:
+    """For each of ``paths``: its page if it is a small 8-bit grey PNG (most files in a batch
+    of digits), decoded together with the others (:func:`png_fast.read_gray8_many`); the bytes
+    read if it is another small PNG (give them to :func:`open_pages` as ``data``); else None.
+
+    Nothing here raises or judges: whatever is odd about a file is left to :func:`open_pages`.
+    """
+    out: list[Page | bytes | None] = [None] * len(paths)
+    where, datas = [], []
+    for i, path in enumerate(paths):
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= _SMALL_PNG_BYTES:
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        if data.startswith(png_fast.SIGNATURE):
+            out[i] = data
+            where.append(i)
+            datas.append(data)
+    for i, pixels in zip(where, png_fast.read_gray8_many(datas, MAX_PIXELS)):
+        if pixels is not None:
+            out[i] = Page(1, pixels)
+    return out
+
+
+def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[Page]:
     """Yield the grey pages of one file; raise :class:`LoadError` for anything unreadable.
 
     A multi-page TIFF whose later page is damaged still yields the earlier pages first.
+    ``data``: the file's bytes, already read, and already refused by the fast PNG reader.
     """
     path = os.fspath(path)
+    if data is not None:
+        yield from _open_image(io.BytesIO(data))
+        return
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -179,17 +213,22 @@ def open_pages(path: str | os.PathLike) -> Iterator[Page]:
                 handle.seek(0)
         except OSError as exc:
             raise LoadError(_describe_os_error(path, exc)) from None
-        try:
-            with _quiet():
-                image = Image.open(source)
-        except UnidentifiedImageError:
-            raise LoadError("not an image, or an image format digitdesk cannot read") from None
-        except Image.DecompressionBombError:
-            raise LoadError(f"image is too large (over {MAX_PIXELS:,} pixels)") from None
-        except Exception as exc:  # hostile headers can raise anything from a plugin
-            raise LoadError(f"cannot read the image ({exc})") from None
-        with image:
-            yield from _decode_frames(image)
+        yield from _open_image(source)
+
+
+def _open_image(source: IO[bytes]) -> Iterator[Page]:
+    """Pillow's way: every page of an open file, or a :class:`LoadError` saying why not."""
+    try:
+        with _quiet():
+            image = Image.open(source)
+    except UnidentifiedImageError:
+        raise LoadError("not an image, or an image format digitdesk cannot read") from None
+    except Image.DecompressionBombError:
+        raise LoadError(f"image is too large (over {MAX_PIXELS:,} pixels)") from None
+    except Exception as exc:  # hostile headers can raise anything from a plugin
+        raise LoadError(f"cannot read the image ({exc})") from None
+    with image:
+        yield from _decode_frames(image)
 
 
 def _decode_frames(image: Image.Image) -> Iterator[Page]:

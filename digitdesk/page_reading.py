@@ -13,7 +13,7 @@ import numpy as np
 
 from .field_locate import field_region, read_field
 from .fields import Field, ReadSettings
-from .loading import LoadError, Page, open_pages
+from .loading import LoadError, Page, open_pages, read_small_pngs
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
 from .recognize import Reading, read, readings_from_inputs
@@ -91,13 +91,16 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
         else:  # read_field places the boxes on the page and makes the ink map once
             _fill(row, read_field(gray, field, model, mode), (0, 0), threshold)
 
-    for src in sources:
+    # Small PNGs (most of a batch of digits) are read for the whole chunk at once.
+    prefetched = read_small_pngs([src.path if not src.error else "" for src in sources])
+    for src, ready in zip(sources, prefetched):
         if src.error:
             results.append(Result.failure(src.display, src.error, path=src.path))
             continue
         page_no = 0
         try:
-            for page in open_pages(src.path):
+            pages = (ready,) if isinstance(ready, Page) else open_pages(src.path, ready)
+            for page in pages:
                 page_no = page.page
                 if not settings.fields:
                     row = Result(file=src.display, page=page.page, path=src.path)

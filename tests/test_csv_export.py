@@ -126,3 +126,15 @@ def test_rows_are_what_csv_writer_writes_for_any_cell():
         plain.writerow(result_row(r))
     assert got.getvalue() == want.getvalue()
     assert writer.rows == len(rows)
+
+    # Chunks rendered in batch workers (the CLI's way) give the very same file.
+    from digitdesk.csv_export import render_chunk
+
+    rendered = io.StringIO()
+    by_chunks = CsvWriter(None, rendered)
+    chunks = [render_chunk(rows[:4]), render_chunk(rows[4:]), render_chunk([])]
+    for chunk in chunks:
+        by_chunks.write_rendered(chunk)
+    assert rendered.getvalue() == want.getvalue() and by_chunks.rows == len(rows)
+    assert [len(c) for c in chunks] == [4, len(rows) - 4, 0]
+    assert chunks[1].statuses == {"ok": len(rows) - 5, "error": 1}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from digitdesk.loading import MAX_PIXELS, open_pages
-from digitdesk.png_fast import read_gray8
+from digitdesk.loading import MAX_PIXELS, Page, open_pages, read_small_pngs
+from digitdesk.png_fast import read_gray8, read_gray8_many
 
 
 def png_bytes(image: Image.Image, **options) -> bytes:
@@ -140,3 +140,80 @@ def test_a_pillow_without_the_codec_access_falls_back(monkeypatch, pictures):
 
     monkeypatch.setattr(Image, "_getdecoder", gone)
     assert read_gray8(data, MAX_PIXELS) is None
+
+
+def with_filter_byte(data: bytes, row: int, value: int, width: int) -> bytes:
+    """``data`` (one IDAT) with one row's filter type byte replaced, stream and CRC made right."""
+    start = data.index(b"IDAT") - 4
+    length = int.from_bytes(data[start : start + 4], "big")
+    rows = bytearray(zlib.decompress(data[start + 8 : start + 8 + length]))
+    rows[row * (width + 1)] = value
+    payload = zlib.compress(bytes(rows))
+    chunk = len(payload).to_bytes(4, "big") + b"IDAT" + payload + zlib.crc32(b"IDAT" + payload).to_bytes(4, "big")
+    return data[:start] + chunk + data[start + 12 + length :]
+
+
+def test_many_at_once_answers_as_each_alone(pictures):
+    """Pictures of one size are decoded together; every answer (pixels or None) must be the
+    one read_gray8 gives that file alone: smooth pictures use every row filter, so a wrong
+    seam between stacked pictures would show."""
+    rng = np.random.default_rng(3)
+    ramp = pictures[4][:, :28]
+    files = []
+    for i in range(60):
+        a = ramp[rng.permutation(40)[:28]] if i % 2 else rng.integers(0, 256, (28, 28), dtype=np.uint8)
+        files.append(png_bytes(Image.fromarray(a), compress_level=int(rng.integers(0, 10))))
+    files += [png_bytes(Image.fromarray(p)) for p in pictures]            # other sizes, alone
+    files.append(png_bytes(Image.fromarray(pictures[0]).convert("RGB")))  # steps aside
+    files.append(with_filter_byte(files[0], 3, 7, 28))                    # no such row filter
+    files.append(files[1][:-30])                                          # truncated
+    adler = bytearray(files[2])
+    adler[adler.index(b"IEND") - 9] ^= 1  # last byte of the zlib stream's checksum, CRC not fixed
+    files.append(bytes(adler))
+    many = read_gray8_many(files, MAX_PIXELS)
+    alone = [read_gray8(f, MAX_PIXELS) for f in files]
+    assert sum(a is not None for a in alone) == 67
+    for got, want in zip(many, alone):
+        assert (got is None and want is None) or np.array_equal(got, want)
+    for got, data in zip(many[:67], files[:67]):
+        assert np.array_equal(got, pillow_pixels(data))
+
+
+def test_many_at_once_with_damage_answers_as_each_alone(pictures):
+    rng = np.random.default_rng(17)
+    base = png_bytes(Image.fromarray(pictures[0]))
+    start = base.index(b"IDAT") - 4
+    length = int.from_bytes(base[start : start + 4], "big")
+    files = []
+    for i in range(200):
+        payload = bytearray(base[start + 8 : start + 8 + length])
+        payload[int(rng.integers(0, len(payload)))] = int(rng.integers(0, 256))
+        payload = bytes(payload)
+        chunk = len(payload).to_bytes(4, "big") + b"IDAT" + payload + zlib.crc32(b"IDAT" + payload).to_bytes(4, "big")
+        files.append(base[:start] + chunk + base[start + 12 + length :])
+        files.append(base)
+    many = read_gray8_many(files, MAX_PIXELS)
+    assert sum(got is not None for got in many) >= 200  # the undamaged copies at least
+    for got, data in zip(many, files):
+        want = read_gray8(data, MAX_PIXELS)
+        assert (got is None and want is None) or np.array_equal(got, want)
+
+
+def test_loader_reads_a_chunk_of_small_pngs_at_once(tmp_path, pictures):
+    """read_small_pngs decodes grey PNGs, hands back the bytes of other PNGs (which open_pages
+    then reads without opening the file again) and leaves everything else to open_pages."""
+    a = pictures[0]
+    (tmp_path / "grey.png").write_bytes(png_bytes(Image.fromarray(a)))
+    (tmp_path / "rgb.png").write_bytes(png_bytes(Image.fromarray(a).convert("RGB")))
+    Image.fromarray(a).save(tmp_path / "scan.jpg")
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    names = ["grey.png", "rgb.png", "scan.jpg", "empty.png", "folder.png", "missing.png"]
+    paths = [str(tmp_path / n) for n in names]
+    got = read_small_pngs(paths)
+    assert isinstance(got[0], Page) and got[0].page == 1 and np.array_equal(got[0].pixels, a)
+    assert isinstance(got[1], bytes) and got[1] == (tmp_path / "rgb.png").read_bytes()
+    assert got[2:] == [None] * 4
+    (page,) = open_pages(paths[1], got[1])
+    (alone,) = open_pages(paths[1])
+    assert np.array_equal(page.pixels, alone.pixels) and np.array_equal(page.pixels, a)
