@@ -18,7 +18,7 @@ from ..recognize import Reading, read_digit_ink
 from ..results import Box
 from .marks import DIGIT, SYMBOLS, Mark, classify_marks, digit_height, find_marks
 from .ruled_lines import remove_ruled_lines
-from .segmentation import Candidate, best_path, candidates, digit_pieces, render
+from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all
 from .slant import Shear, deslant, estimate_slant
 from .string_model import shared_string_model
 from .string_reading import combine, read_strip
@@ -106,8 +106,7 @@ def segment(layout: Layout, model: DigitModel) -> list[Candidate]:
     """The best reading of the layout's digit marks as a list of scored candidates."""
     pieces = digit_pieces(layout.owner, layout.marks, layout.height)
     cands = candidates(pieces, layout.height)
-    for c in cands:
-        render(c, pieces, layout.owner, layout.ink)
+    render_all(cands, pieces, layout.owner, layout.ink)
     ready = [c for c in cands if c.image is not None]
     if not ready:
         raise NoInkError(NO_DIGITS)

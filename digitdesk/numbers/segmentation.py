@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..preprocess import NoInkError, normalize_digit_with_box
+from ..preprocess import NoInkError
+from .candidate_inputs import normalize_many
 from .marks import DIGIT, Mark
 
 # A mark wider than this (in digit heights) may hold touching digits and gets cut hypotheses.
@@ -172,8 +173,8 @@ def candidates(pieces: list[Piece], height: float) -> list[Candidate]:
     return out
 
 
-def render(cand: Candidate, pieces: list[Piece], owner: np.ndarray, ink: np.ndarray) -> None:
-    """The candidate's own ink, normalised like MNIST (sets ``image`` and ``box``)."""
+def _own_ink(cand: Candidate, pieces: list[Piece], owner: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The candidate's own ink (its pieces' pixels, nothing else) and its top-left corner."""
     parts = pieces[cand.first : cand.last]
     x0 = min(p.x0 for p in parts)
     x1 = max(p.x1 for p in parts)
@@ -183,13 +184,19 @@ def render(cand: Candidate, pieces: list[Piece], owner: np.ndarray, ink: np.ndar
     keep = np.zeros(own.shape, dtype=bool)
     for p in parts:
         keep[:, p.x0 - x0 : p.x1 - x0] |= own[:, p.x0 - x0 : p.x1 - x0] == p.mark.label
-    try:
-        image, (bx, by, bw, bh) = normalize_digit_with_box(np.where(keep, ink[y0:y1, x0:x1], 0.0))
-    except NoInkError:
-        cand.prior = -math.inf
-        return
-    cand.image = image
-    cand.box = (x0 + bx, y0 + by, bw, bh)
+    return np.where(keep, ink[y0:y1, x0:x1], 0.0), x0, y0
+
+
+def render_all(cands: list[Candidate], pieces: list[Piece], owner: np.ndarray, ink: np.ndarray) -> None:
+    """Each candidate's own ink, normalised like MNIST (sets ``image`` and ``box``; a candidate
+    without ink gets an impossible prior). All at once: the same inputs as one at a time."""
+    made = [_own_ink(c, pieces, owner, ink) for c in cands]
+    for c, (_, x0, y0), result in zip(cands, made, normalize_many([m[0] for m in made])):
+        if isinstance(result, NoInkError):
+            c.prior = -math.inf
+            continue
+        c.image, (bx, by, bw, bh) = result
+        c.box = (x0 + bx, y0 + by, bw, bh)
 
 
 def _span(c: Candidate, pieces: list[Piece]) -> tuple[int, int]:
