@@ -94,7 +94,7 @@ def _work(chunk: Sequence[Source], settings: ReadSettings, render: Render = None
 
 def _chunk_size(options: BatchOptions) -> int:
     # Small single-digit images: big chunks amortise the round trip; pages with fields are heavy.
-    return 64 if options.mode == "digit" and not options.fields else 6
+    return 128 if options.mode == "digit" and not options.fields else 6
 
 
 def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:

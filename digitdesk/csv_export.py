@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import stat
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Iterable
 
-from .results import Result
+from .results import ERROR, STATUSES, Result
 
 CSV_COLUMNS = (
     ["file", "page", "field", "prediction", "confidence", "status", "error"]
@@ -64,8 +65,25 @@ def result_row(r: Result) -> list[str]:
     ]
 
 
+_PROBABILITY_CELLS = ",".join(["%.4f"] * 10)
+_NO_PROBABILITY_CELLS = "," * 9
+# A cell csv.writer would quote, or one to neutralise (checked on the text cells joined by NUL).
+_NOT_PLAIN = re.compile(r'[,"\n\r]|(?:^|\x00)[=+\-@\t]')
+
+
 def row_text(r: Result) -> str:
     """One result as a CSV line (CRLF included), exactly as ``csv.writer`` writes it."""
+    texts = "\x00".join((r.file, r.field, r.prediction, r.error, r.original))
+    # The common row (plain ASCII names, a known status, probabilities that format without a
+    # sign) is formatted in one go: a batch renders one per file, on every core.
+    if texts.isascii() and r.status in STATUSES and not _NOT_PLAIN.search(texts):
+        probs = r.probabilities
+        cells = _NO_PROBABILITY_CELLS if probs is None else _PROBABILITY_CELLS % tuple(probs.tolist())
+        if "-" not in cells:
+            conf = f"{r.confidence:.4f}" if r.status != ERROR else ""
+            digits = ";".join([f"{c:.4f}" for c in r.digit_confidences]) if len(r.digit_confidences) > 1 else ""
+            return (f"{r.file},{r.page},{r.field},{r.prediction},{conf},{r.status},{r.error},{cells},"
+                    f"{digits},{r.original}\r\n")
     cells = result_row(r)
     line = ",".join(cells)
     # A row with no comma, quote or line break in any cell is exactly what csv.writer would

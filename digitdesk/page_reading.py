@@ -26,6 +26,8 @@ _DEFER_PIXELS = 128 * 128
 
 def _offset(boxes: Sequence[Box], origin: tuple[int, int]) -> tuple[Box, ...]:
     ox, oy = origin
+    if not ox and not oy:
+        return tuple(boxes)
     return tuple(Box(b.x + ox, b.y + oy, b.w, b.h) for b in boxes)
 
 

@@ -38,11 +38,13 @@ def readings_from_inputs(
     if not len(images):
         return []
     probs = model.predict(np.stack(images))
-    out = []
-    for image, box, p in zip(images, boxes, probs):
-        k = int(np.argmax(p))
-        out.append(Reading(str(k), float(p[k]), "digit", p, (float(p[k]),), (box,), [image]))
-    return out
+    best = probs.argmax(axis=1)
+    confidences = probs[np.arange(len(probs)), best].tolist()
+    return [Reading(_DIGITS[k], c, "digit", p, (c,), (box,), [image])
+            for image, box, p, k, c in zip(images, boxes, probs, best.tolist(), confidences)]
+
+
+_DIGITS = [str(k) for k in range(10)]
 
 
 def read_digit(gray: np.ndarray, model: DigitModel) -> Reading:

@@ -104,10 +104,10 @@ def test_worker_processes_only_for_more_than_one_chunk(tmp_path):
     """A handful of files is read in this process (no fork server started for nothing)."""
     from digitdesk.batch import uses_workers
 
-    for i in range(70):
+    for i in range(130):
         (tmp_path / f"{i:03d}.png").write_bytes(b"")
     digits = BatchOptions(mode="digit", workers=2)
-    assert uses_workers([str(tmp_path)], digits)               # 70 files > one chunk of 64
+    assert uses_workers([str(tmp_path)], digits)               # 130 files > one chunk of 128
     assert not uses_workers([str(tmp_path / "000.png")], digits)
     assert not uses_workers([str(tmp_path)], BatchOptions(mode="digit", workers=1))
     few = tmp_path / "few"

@@ -116,6 +116,12 @@ def test_rows_are_what_csv_writer_writes_for_any_cell():
     rows = [Result(file=n, prediction="7", confidence=0.5, probabilities=np.full(10, 0.1, np.float32)) for n in names]
     rows += [Result.failure("bad.png", "file is damaged, truly"), Result(file="n.png", prediction="1250",
                                                                        digit_confidences=(0.9, 0.5, 0.7, 0.99))]
+    # Every text column with each kind of trouble; odd statuses and probabilities.
+    for trouble in ["=1+1", "-x", "+x", "@x", "\tx", "a,b", 'a"b', "a\nb", "é", "plain"]:
+        rows += [Result(file="f.png", field=trouble), Result(file="f.png", prediction=trouble),
+                 Result.failure("f.png", trouble), Result(file="f.png", status="corrected", original=trouble)]
+    rows += [Result(file="s.png", status="=odd"), Result(file="s.png", probabilities=np.full(10, -0.5)),
+             Result(file="s.png", probabilities=np.full(10, np.nan)), Result(file="s.png", page=3, confidence=1.0)]
     got = io.StringIO()
     writer = CsvWriter(None, got)
     writer.write_all(rows)
@@ -137,4 +143,5 @@ def test_rows_are_what_csv_writer_writes_for_any_cell():
         by_chunks.write_rendered(chunk)
     assert rendered.getvalue() == want.getvalue() and by_chunks.rows == len(rows)
     assert [len(c) for c in chunks] == [4, len(rows) - 4, 0]
-    assert chunks[1].statuses == {"ok": len(rows) - 5, "error": 1}
+    assert sum(sum(c.statuses.values()) for c in chunks) == len(rows)
+    assert chunks[1].statuses["error"] == 11 and chunks[1].statuses["corrected"] == 10
