@@ -42,6 +42,11 @@ class BatchOptions:
     def settings(self) -> ReadSettings:
         return ReadSettings(self.mode, tuple(self.fields), self.review_below)
 
+    @property
+    def reads_fields(self) -> bool:
+        """Whether fields are located or numbers read (not just whole pictures as digits)."""
+        return self.mode != "digit" or bool(self.fields)
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -107,7 +112,7 @@ def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
 
 def _executor(workers: int, options: BatchOptions) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context(), initializer=_init_worker, initargs=(options.model_path,)
+        max_workers=workers, mp_context=context(options.reads_fields), initializer=_init_worker, initargs=(options.model_path,)
     )
 
 

@@ -115,7 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if uses_workers(args.paths, options):
         from .process_start import prestart
 
-        prestart()  # the workers' server imports while this process imports and checks the model
+        prestart(options.reads_fields)  # the workers' server imports while this process imports and checks the model
     from .csv_export import CsvWriter, render_chunk
     from .model import ModelError, shared_model
     err = sys.stderr

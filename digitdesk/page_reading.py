@@ -11,7 +11,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .field_locate import field_region, read_field
 from .fields import Field, ReadSettings
 from .loading import LoadError, Page, open_pages, read_small_pngs
 from .model import DigitModel
@@ -88,6 +87,8 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             _fill(row, read(page.pixels, model, mode), (0, 0), threshold)
 
     def one_field(row: Result, gray: np.ndarray, field: Field, mode: str) -> None:
+        from .field_locate import field_region, read_field  # scipy: digit batches never need it
+
         if mode == "digit":
             read_digit(row, *field_region(gray, field))
         else:  # read_field places the boxes on the page and makes the ink map once

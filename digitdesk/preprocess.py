@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
+from . import components
 from .contract import BOX, SIDE
 
 
@@ -39,7 +39,6 @@ MIN_STROKE = 1.6
 TARGET_STROKE = 2.2
 # MNIST's centre of mass, in array indices of the 28x28 field.
 CENTRE = 14.0
-_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def as_float_gray(gray: np.ndarray) -> np.ndarray:
@@ -86,7 +85,7 @@ def _background_map(g: np.ndarray) -> np.ndarray | float:
     levels = _quartile(blocks.reshape(grid, grid, -1)).astype(np.float32)
     if float(levels.max() - levels.min()) < 0.08:
         return _median(levels.ravel())
-    levels = ndimage.minimum_filter(levels, size=2, mode="nearest")
+    levels = components.min_filter_2(levels)
     return np.asarray(
         Image.fromarray(levels, mode="F").resize((w, h), Image.BILINEAR), dtype=np.float32
     )
@@ -188,13 +187,7 @@ def _ink_maps_small(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _single_component(stack: np.ndarray) -> np.ndarray:
     """For each ink map of a stack: does its ink form exactly one 8-connected component?"""
-    structure = np.zeros((3, 3, 3), dtype=bool)
-    structure[1] = True  # connect within a picture, never across
-    labels, _ = ndimage.label(stack > 0.3, structure=structure)
-    # Labels are handed out in scan order, so each picture's labels follow the previous ones.
-    top = np.maximum.accumulate(labels.reshape(len(stack), -1).max(axis=1))
-    counts = np.diff(top, prepend=0)
-    return counts == 1
+    return components.component_counts(stack > 0.3) == 1
 
 
 def _keep_digit_components(ink: np.ndarray, single: bool = False) -> np.ndarray:
@@ -202,14 +195,14 @@ def _keep_digit_components(ink: np.ndarray, single: bool = False) -> np.ndarray:
     if single:
         return ink
     mask = ink > 0.3
-    labels, n = ndimage.label(mask, structure=_EIGHT)
+    labels, n = components.label(mask)
     if n == 0:
         raise NoInkError()
     if n == 1:
         return ink
     areas = np.bincount(labels.ravel())[1:]
     big = areas >= SPECK_FRACTION * areas.max()
-    slices = ndimage.find_objects(labels)
+    slices = components.boxes(labels, n)
     # Box around the big components, widened a little: small pieces inside it are digit parts.
     ys = [s[0] for s, b in zip(slices, big) if b]
     xs = [s[1] for s, b in zip(slices, big) if b]
@@ -223,7 +216,7 @@ def _keep_digit_components(ink: np.ndarray, single: bool = False) -> np.ndarray:
         keep[i] = b or (y0 - pad <= cy <= y1 + pad and x0 - pad <= cx <= x1 + pad)
     if keep[1:].all():
         return ink
-    halo = ndimage.binary_dilation(keep[labels], structure=_EIGHT)
+    halo = components.dilate(keep[labels])
     return np.where(halo, ink, 0.0).astype(np.float32)
 
 
@@ -232,7 +225,7 @@ def _stroke_width(mask: np.ndarray) -> float:
     area = int(mask.sum())
     if area == 0:
         return 0.0
-    inner = ndimage.binary_erosion(mask, structure=_EIGHT, border_value=0)
+    inner = components.erode(mask)
     edge = area - int(inner.sum())
     return 2.0 * area / max(edge, 1)
 
@@ -268,7 +261,7 @@ def normalize_digit_with_box(
         grow = int(round(TARGET_STROKE / scale - width))
         if grow >= 1:
             pad = (grow + 1) // 2
-            crop = ndimage.grey_dilation(np.pad(crop, pad), size=(grow + 1, grow + 1))
+            crop = components.max_filter(np.pad(crop, pad), grow + 1)
             h, w = crop.shape
             scale = BOX / max(h, w)
     out, _ = _fit_and_centre(crop[None], np.array([[0, h, 0, w]]))

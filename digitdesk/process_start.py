@@ -1,9 +1,9 @@
 """How batch worker processes start, kept apart from the batch so it costs no imports.
 
-On Linux a fork server imports the heavy modules (numpy, scipy, Pillow, onnxruntime and the
-reading code) once and forks each worker from itself; forking the caller instead would copy
-its threads (Qt's, onnxruntime's), which is unsafe. Elsewhere, and in a frozen bundle, workers
-are spawned. :func:`prestart` lets a caller boot the server before its own imports, so that the
+On Linux a fork server imports the heavy modules (numpy, Pillow, onnxruntime, the reading code,
+and scipy when fields or numbers are read) once and forks each worker from itself; forking the
+caller instead would copy its threads (Qt's, onnxruntime's), which is unsafe. Elsewhere, and in
+a frozen bundle, workers are spawned. :func:`prestart` lets a caller boot the server before its own imports, so that the
 two run side by side on different cores.
 """
 
@@ -13,17 +13,24 @@ import multiprocessing
 import sys
 
 
-def context():
+# What every reading process needs; field and number reading add scipy.ndimage (~0.25 s).
+_PRELOAD = ["digitdesk.batch", "digitdesk.page_reading", "onnxruntime"]
+_PRELOAD_FIELDS = _PRELOAD + ["digitdesk.field_locate"]
+
+
+def context(fields: bool = True):
+    """The start method for batch workers; ``fields``: they will locate fields or read numbers
+    (digit batches of whole pictures never import scipy, so their server starts faster)."""
     if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["digitdesk.batch", "digitdesk.page_reading", "onnxruntime"])
+        ctx.set_forkserver_preload(_PRELOAD_FIELDS if fields else _PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
 
 
-def prestart() -> None:
+def prestart(fields: bool = True) -> None:
     """Start the fork server now (it then imports while the caller goes on); else nothing."""
-    if context().get_start_method() == "forkserver":
+    if context(fields).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
