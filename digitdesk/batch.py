@@ -167,7 +167,7 @@ def uses_workers(paths: Sequence[str], options: BatchOptions) -> bool:
     if (options.workers or os.cpu_count() or 1) <= 1:
         return False
     size = _chunk_size(options)
-    return sum(1 for _ in islice(iter_sources(paths, options.recursive), size + 1)) > size
+    return count_sources(paths, options.recursive, limit=size + 1) > size
 
 
 def run_batch(

@@ -112,15 +112,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     options = BatchOptions(args.mode, _fields(args, parser), args.recursive, args.review_below,
                            args.workers, args.model)
-    if uses_workers(args.paths, options):
+    workers = uses_workers(args.paths, options)
+    if workers:
         from .process_start import prestart
 
         prestart(options.reads_fields)  # the workers' server imports while this process imports and checks the model
     from .csv_export import CsvWriter, render_chunk
-    from .model import ModelError, shared_model
+    from .model import DigitModel, ModelError, shared_model
     err = sys.stderr
-    try:
-        shared_model(args.model)  # fail early, with a clear message, before any work
+    try:  # fail early, with a clear message, before any work
+        if workers:  # only checked here, on one thread: the workers load their own
+            DigitModel(args.model, threads=1)
+        else:
+            shared_model(args.model)
     except ModelError as exc:
         print(f"digitdesk: {exc}", file=err)
         return EXIT_FAILURE
