@@ -24,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from .fields import Field
 from .model import DigitModel
-from .numbers.ruled_lines import long_runs, remove_ruled_lines, spread
+from .numbers.ruled_lines import labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
 from .preprocess import NoInkError, ink_map
 from .recognize import Reading
 from .results import Box
@@ -77,17 +76,15 @@ def _line_skew(mask: np.ndarray, min_len: int) -> float:
     """
     min_len = max(min_len // 2, 10)
     runs = long_runs(spread(mask, 1, axis=0), min_len) & mask
-    labels, n = ndimage.label(runs, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
-        return 0.0
+    labels, boxes = labelled_by_rows(runs)
     slopes, weights = [], []
-    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+    for i, sl in enumerate(boxes, start=1):
         if sl[1].stop - sl[1].start < min_len:
             continue
         ys, xs = np.nonzero(labels[sl] == i)
         if xs.size < 10 or np.ptp(xs) == 0:
             continue
-        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        slope = line_fit(xs, ys)[0]
         slopes.append(slope)
         weights.append(float(np.ptp(xs)))
     if not slopes:
@@ -120,11 +117,8 @@ def _grow(mask: np.ndarray) -> np.ndarray:
 def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], bool]:
     """Move the field rectangle onto a box or underline of about its size, if there is one."""
     fx, fy, fw, fh = rect
-    labels, n = ndimage.label(spread(removed, 1, axis=0), structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
-        return rect, False
     best = None
-    for sl in ndimage.find_objects(labels):
+    for sl in labelled_by_rows(spread(removed, 1, axis=0), labels=False)[1]:
         x0, x1, y0, y1 = sl[1].start, sl[1].stop, sl[0].start, sl[0].stop
         w, h = x1 - x0, y1 - y0
         if abs(w - fw) > SNAP_TOLERANCE * fw:
@@ -166,11 +160,11 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     kept &= ink > INK_LEVEL
     fx, fy, fw, fh = rect
     (fx, fy, fw, fh), snapped = _snap(removed, rect)
-    labels, n = ndimage.label(kept, structure=np.ones((3, 3), dtype=bool))
+    labels, boxes = labelled_by_rows(kept)
+    n = len(boxes)
     if n == 0:
         raise NoInkError("no ink in the field")
     keep = np.zeros(n + 1, dtype=bool)
-    boxes = ndimage.find_objects(labels)
     for i, sl in enumerate(boxes, start=1):
         cy = (sl[0].start + sl[0].stop) / 2
         cx = (sl[1].start + sl[1].stop) / 2

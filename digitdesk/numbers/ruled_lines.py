@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..preprocess import _median
+
 # Runs of ink at least this many times the region's height (and LINE_MIN_PX) are ruled lines.
 LINE_TO_HEIGHT = 1.2
 LINE_MIN_PX = 30
@@ -94,6 +96,18 @@ def _reaches_ink(line: np.ndarray, rest: np.ndarray, downward: bool) -> np.ndarr
     return out
 
 
+def line_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``np.polyfit(x, y, 1)``, the same numbers (the same scaled least-squares problem handed to
+    the same LAPACK solver), without half its cost in checks and set-up."""
+    x = np.asarray(x, dtype=np.float64)
+    lhs = np.empty((x.size, 2))
+    lhs[:, 0] = x
+    lhs[:, 1] = 1.0
+    scale = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    return np.linalg.lstsq(lhs, np.asarray(y, dtype=np.float64), x.size * np.finfo(np.float64).eps)[0] / scale
+
+
 def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True in a 1-D array."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.int8), [0]))))
@@ -106,51 +120,55 @@ def _thin_to_lines(band: np.ndarray, length: int) -> np.ndarray:
     The band also holds digit strokes lying on or touching the line (a 3's bottom on an
     underline). Each line is straight: its centre row is fitted along it and its thickness is
     what most columns show; only pixels within that thickness of the fitted centre are line.
-    Each run of rows holding band pixels is labelled on its own (pieces cannot cross an empty
-    row), so the labelling covers the lines' rows, not the whole field.
+    The labelling covers the lines' rows and columns, not the whole field (:func:`labelled_by_rows`).
     """
-    from scipy import ndimage
-
     out = np.zeros_like(band)
-    for r0, r1 in _runs_of(band.any(axis=1)):
-        labels, n = ndimage.label(band[r0:r1], structure=np.ones((3, 3), dtype=bool))
-        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-            if sl[1].stop - sl[1].start < length:
-                continue
-            ys, xs = np.nonzero(labels[sl] == i)
-            counts = np.bincount(xs)
-            thick = float(np.median(counts[counts > 0]))
-            # Centre per column from the columns as thick as the line (no digit touching there).
-            sums = np.bincount(xs, weights=ys)
-            clean = np.flatnonzero((counts > 0) & (counts <= thick + 0.5))
-            y0 = r0 + sl[0].start
-            if clean.size < 2:
-                out[y0 : r0 + sl[0].stop, sl[1]] |= labels[sl] == i
-                continue
-            a, b = np.polyfit(clean.astype(np.float64), sums[clean] / counts[clean], 1)
-            near = np.abs(ys - (a * xs + b)) <= thick / 2 + 1.0
-            out[y0 + ys[near], sl[1].start + xs[near]] = True
+    labels, boxes = labelled_by_rows(band)
+    for i, sl in enumerate(boxes, start=1):
+        if sl[1].stop - sl[1].start < length:
+            continue
+        ys, xs = np.nonzero(labels[sl] == i)
+        counts = np.bincount(xs)
+        thick = _median(counts[counts > 0])
+        # Centre per column from the columns as thick as the line (no digit touching there).
+        sums = np.bincount(xs, weights=ys)
+        clean = np.flatnonzero((counts > 0) & (counts <= thick + 0.5))
+        if clean.size < 2:
+            out[sl] |= labels[sl] == i
+            continue
+        a, b = line_fit(clean, sums[clean] / counts[clean])
+        near = np.abs(ys - (a * xs + b)) <= thick / 2 + 1.0
+        out[sl[0].start + ys[near], sl[1].start + xs[near]] = True
     return out
 
 
-def _labelled_by_rows(mask: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slice]]]:
-    """8-connected labels of ``mask`` and each label's box, labelling each run of non-empty
-    rows on its own (the same pieces, for the cost of the rows that hold ink)."""
+def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray | None, list[tuple[slice, slice]]]:
+    """``ndimage.label`` (8-connected) of ``mask`` and ``find_objects`` of it, the same numbers
+    in the same order, for the cost of the ink's own rows and columns.
+
+    Each run of non-empty rows is labelled on its own (pieces cannot cross an empty row), cut
+    to the columns it holds ink in: labels follow the scan order, which a cut keeps. Sparse
+    masks (ruled lines) cost a fraction of the whole. ``labels=False`` gives the boxes alone.
+    """
     from scipy import ndimage
 
-    labels = np.zeros(mask.shape, dtype=np.int32)
+    out = np.zeros(mask.shape, dtype=np.int32) if labels else None
     boxes: list[tuple[slice, slice]] = []
     for r0, r1 in _runs_of(mask.any(axis=1)):
-        sub, n = ndimage.label(mask[r0:r1], structure=np.ones((3, 3), dtype=bool))
-        labels[r0:r1] = np.where(sub > 0, sub + len(boxes), 0)
-        boxes += [(slice(sl[0].start + r0, sl[0].stop + r0), sl[1]) for sl in ndimage.find_objects(sub)]
-    return labels, boxes
+        block = mask[r0:r1]
+        cols = np.flatnonzero(block.any(axis=0))
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        sub, n = ndimage.label(block[:, c0:c1], structure=np.ones((3, 3), dtype=bool))
+        if out is not None:
+            out[r0:r1, c0:c1] = np.where(sub > 0, sub + len(boxes), 0)
+        boxes += [(slice(a.start + r0, a.stop + r0), slice(b.start + c0, b.stop + c0)) for a, b in ndimage.find_objects(sub)]
+    return out, boxes
 
 
 def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
-    lines, line_boxes = _labelled_by_rows(spread(horizontal, 2, axis=0))
+    lines, line_boxes = labelled_by_rows(spread(horizontal, 2, axis=0))
     # Column pieces labelled by runs of columns, as rows are for lines.
-    labels, boxes = _labelled_by_rows(columns.T)
+    labels, boxes = labelled_by_rows(columns.T)
     labels = labels.T
     out = np.zeros_like(columns)
     reach = 5

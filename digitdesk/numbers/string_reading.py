@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..preprocess import _median
 from ..recognize import Reading
 from ..results import Box
 from .marks import SPECK
@@ -46,8 +47,8 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     if not dec.text:
         return None
     digits = [m for m in layout.marks if m.kind == "digit"]
-    y0 = int(np.median([m.y0 for m in digits])) if digits else 0
-    y1 = int(np.median([m.y1 for m in digits])) if digits else ink.shape[0]
+    y0 = int(_median(np.array([m.y0 for m in digits]))) if digits else 0
+    y1 = int(_median(np.array([m.y1 for m in digits]))) if digits else ink.shape[0]
     step = STRIP_W / FRAMES
     centres = [((t + 0.5) * step - PAD) / geo.scale + geo.x0 for t in dec.frames]
     half = 0.3 * layout.height

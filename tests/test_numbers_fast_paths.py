@@ -1,0 +1,56 @@
+"""Cheaper ways to the same numbers: each equals the library call it replaces, exactly.
+
+A last-bit difference in a fitted line or a changed label order could change a reading, so
+every comparison here is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from digitdesk.numbers.reading import _neighbourhood_max
+from digitdesk.numbers.ruled_lines import labelled_by_rows, line_fit
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_labelled_by_rows_equals_label_and_find_objects(seed):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((70, 120), dtype=bool)
+    for _ in range(int(rng.integers(0, 8))):        # lines, blocks and dots, some touching
+        y, x = int(rng.integers(0, 70)), int(rng.integers(0, 120))
+        mask[y : y + int(rng.integers(1, 20)), x : x + int(rng.integers(1, 60))] = True
+    mask &= rng.random(mask.shape) > 0.1             # ragged, with holes
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    got, boxes = labelled_by_rows(mask)
+    assert np.array_equal(got, labels)
+    assert boxes == ndimage.find_objects(labels)
+    assert labelled_by_rows(mask, labels=False) == (None, boxes)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_line_fit_equals_polyfit(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    x = np.sort(rng.choice(500, size=n, replace=False))            # columns, as integers
+    y = 0.02 * x + rng.normal(3.0, 0.7, n)                         # a slightly tilted line
+    assert np.array_equal(line_fit(x, y), np.polyfit(x.astype(np.float64), y, 1))
+
+
+def test_neighbourhood_max_equals_grey_dilation():
+    rng = np.random.default_rng(0)
+    for shape in [(1, 1), (1, 6), (2, 2), (7, 1), (31, 45)]:
+        labels = rng.integers(0, 9, shape).astype(np.int32)
+        assert np.array_equal(_neighbourhood_max(labels), ndimage.grey_dilation(labels, size=(3, 3)))
+
+
+def test_partition_median_equals_np_median_on_what_number_reading_feeds_it():
+    from digitdesk.preprocess import _median
+
+    rng = np.random.default_rng(1)
+    for n in range(1, 30):
+        ints = rng.integers(0, 300, n)                 # mark rows and heights, stroke counts
+        floats = rng.normal(0.1, 0.3, n)               # slants of pieces
+        assert _median(ints) == float(np.median(ints))
+        assert _median(floats) == float(np.median(floats))
