@@ -15,7 +15,7 @@ from .fields import Field, ReadSettings
 from .loading import LoadError, Page, open_pages, read_small_pngs
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
-from .recognize import Reading, read, readings_from_inputs
+from .recognize import Reading, digit_answers, read
 from .results import ERROR, Box, Result, status_for
 from .sources import Source
 
@@ -117,7 +117,10 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
     digit_inputs(deferred)
-    readings = readings_from_inputs([p[1] for p in pending], [p[2] for p in pending], model)
-    for (row, _, _, origin), reading in zip(pending, readings):
-        _fill(row, reading, origin, threshold)
+    if pending:  # every single-digit input of the chunk in one model call
+        probs, digits, confidences = digit_answers([p[1] for p in pending], model)
+        for (row, _, box, origin), p, digit, c in zip(pending, probs, digits, confidences):
+            row.prediction, row.confidence, row.probabilities, row.digit_confidences = digit, c, p, (c,)
+            row.boxes = _offset((box,), origin)
+            row.status = status_for(c, threshold)
     return results

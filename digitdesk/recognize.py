@@ -37,11 +37,18 @@ def readings_from_inputs(
     """Single-digit readings for already preprocessed inputs, run as one batch."""
     if not len(images):
         return []
+    probs, digits, confidences = digit_answers(images, model)
+    return [Reading(k, c, "digit", p, (c,), (box,), [image])
+            for image, box, p, k, c in zip(images, boxes, probs, digits, confidences)]
+
+
+def digit_answers(images: Sequence[np.ndarray], model: DigitModel) -> tuple[np.ndarray, list[str], list[float]]:
+    """Probabilities [N, 10], the digit read and its probability for each preprocessed input,
+    in one model call (a batch fills its rows from these without a Reading per file)."""
     probs = model.predict(np.stack(images))
     best = probs.argmax(axis=1)
     confidences = probs[np.arange(len(probs)), best].tolist()
-    return [Reading(_DIGITS[k], c, "digit", p, (c,), (box,), [image])
-            for image, box, p, k, c in zip(images, boxes, probs, best.tolist(), confidences)]
+    return probs, [_DIGITS[k] for k in best.tolist()], confidences
 
 
 _DIGITS = [str(k) for k in range(10)]
@@ -70,5 +77,5 @@ def read(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Reading:
     return numbers.read_auto(gray, model)
 
 
-__all__ = ["MODES", "NoInkError", "Reading", "read", "read_digit", "read_digit_ink",
+__all__ = ["MODES", "NoInkError", "Reading", "digit_answers", "read", "read_digit", "read_digit_ink",
            "readings_from_inputs"]
