@@ -214,9 +214,13 @@ def run_batch_rendered(
 def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool], size: int, progress,
               cancel, started: float) -> Iterator:
     """The body of :func:`run_batch_rendered`, with the pool (None: read here) already started."""
-    total = count_sources(paths, options.recursive)
     done = produced = 0
     chunks = _chunks(iter_sources(paths, options.recursive), size)
+    inflight: deque[tuple[list[Source], Future]] = deque()
+    window = 2 * pool.workers + 1 if pool is not None else 0
+    for chunk in islice(chunks, window):  # the workers start reading while the folder is counted
+        inflight.append((chunk, pool.submit(chunk, render)))
+    total = count_sources(paths, options.recursive)
 
     def cancelled() -> bool:
         return cancel is not None and cancel.is_set()
@@ -246,8 +250,6 @@ def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool
             report()
         return
 
-    inflight: deque[tuple[list[Source], Future]] = deque()
-    window = 2 * pool.workers + 1
     for chunk in chunks:
         if cancelled():
             break
