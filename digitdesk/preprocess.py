@@ -118,6 +118,11 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 
     Raises :class:`NoInkError` when paper and ink cannot be told apart (a blank picture).
     """
+    if _is_small(np.shape(gray)):  # one paper level: the batch's own arithmetic
+        inks, ok = _ink_maps_small(_stack([np.asarray(gray)]))
+        if not ok[0]:
+            raise NoInkError()
+        return inks[0]
     g = as_float_gray(gray)
     if g.size == 0:
         raise NoInkError("no digit found: the image is empty")
@@ -143,44 +148,58 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 
 
 def _medians(rows: np.ndarray) -> np.ndarray:
-    """:func:`_median` of each row of a 2-D float32 array, bit for bit."""
+    """The median of each row of a 2-D array, as float64 (the mean of the middle two for an
+    even count, as :func:`_median` and numpy take it)."""
     n = rows.shape[1]
     k = n // 2
     if n % 2:
-        return np.partition(rows, k, axis=1)[:, k]
+        return np.partition(rows, k, axis=1)[:, k].astype(np.float64)
     part = np.partition(rows, (k - 1, k), axis=1)
-    return (part[:, k - 1] + part[:, k]) / np.float32(2)
+    return (part[:, k - 1].astype(np.float64) + part[:, k]) / 2
 
 
 def _ink_maps_small(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`ink_map` over a stack of same-sized small pictures at once, bit for bit.
+    """:func:`ink_map` of each picture of a stack of same-sized small pictures, at once.
 
-    Batches of small files (MNIST-sized scans, cut-out digits) spend most of their time in
-    per-call overhead; doing each step for the whole stack removes it. Returns the ink maps and
-    a mask of which pictures had ink (the others would raise :class:`NoInkError`).
+    ``stack`` is uint8 (0..255) or float32 in [0, 1]. Every step of :func:`ink_map` (flip dark
+    ink to bright, subtract the paper level, scale by the ink level, cut the noise floor) is an
+    increasing affine map of each picture's pixels, so all their levels are found on the pixels
+    as stored (8-bit, a byte per pixel) and the ink map is made in one multiply-add: this is
+    the batch's costliest step per file, and the canvas's. Returns the ink maps (float32) and a
+    mask of the pictures that had ink (the others would raise :class:`NoInkError`).
     Only for pictures whose sides are all >= 3 and whose shorter side is < 48 (one paper level).
     """
-    g = stack
-    f32 = np.float32
-    lo, hi = g.min(axis=(1, 2)).astype(np.float64), g.max(axis=(1, 2)).astype(np.float64)
+    x = stack
+    top = 255 if x.dtype == np.uint8 else 1.0
+    unit = 1.0 / top
+    lo = x.min(axis=(1, 2)).astype(np.float64) * unit
+    hi = x.max(axis=(1, 2)).astype(np.float64) * unit
     ok = (hi - lo) >= MIN_CONTRAST
 
     def border(a: np.ndarray) -> np.ndarray:
         return np.concatenate((a[:, 0], a[:, -1], a[:, 1:-1, 0], a[:, 1:-1, -1]), axis=1)
 
-    invert = _medians(border(g)).astype(np.float64) > (lo + hi) / 2
-    g = np.where(invert[:, None, None], f32(1.0) - g, g)
-    g = g - _medians(border(g))[:, None, None]
-    m = np.minimum(np.minimum(g[:, :-1, :-1], g[:, 1:, :-1]), np.minimum(g[:, :-1, 1:], g[:, 1:, 1:]))
-    peak = m.max(axis=(1, 2)).astype(np.float64)
+    # Paper is what the border mostly shows; if it is the lighter side, the ink is dark: flip.
+    invert = _medians(border(x)) * unit > (lo + hi) / 2
+    if invert.any():
+        x = np.where(invert[:, None, None], x.dtype.type(top) - x, x)
+    edge = border(x)
+    paper = _medians(edge) * unit
+    # Ink level: the brightest value a pixel shares with its neighbours (ignores hot pixels).
+    shared = np.minimum(np.minimum(x[:, :-1, :-1], x[:, 1:, :-1]), np.minimum(x[:, :-1, 1:], x[:, 1:, 1:]))
+    peak = shared.max(axis=(1, 2)).astype(np.float64) * unit - paper
     ok &= peak >= MIN_CONTRAST
     peak[~ok] = 1.0
-    g = g / peak.astype(f32)[:, None, None]
-    b = border(g)
-    centre = _medians(b)
-    mad = _medians(np.abs(b - centre[:, None])).astype(np.float64)
-    floor = np.minimum(np.maximum(0.12, centre.astype(np.float64) + 4.0 * 1.4826 * mad), 0.5)
-    g = (g - floor.astype(f32)[:, None, None]) / (1.0 - floor).astype(f32)[:, None, None]
+    # Noise floor from the spread of the paper on the border (texture, scanner grain); the
+    # border's own median is the paper level, so its centre is 0 after the subtraction.
+    mad = _medians(np.abs(edge * unit - paper[:, None])) / peak
+    floor = np.minimum(np.maximum(0.12, 4.0 * 1.4826 * mad), 0.5)
+    # ink = (x * unit - paper) / peak, then (ink - floor) / (1 - floor), clipped to [0, 1].
+    gain = unit / (peak * (1.0 - floor))
+    offset = -(paper / peak + floor) / (1.0 - floor)
+    g = x.astype(np.float32)
+    g *= gain.astype(np.float32)[:, None, None]
+    g += offset.astype(np.float32)[:, None, None]
     np.clip(g, 0.0, 1.0, out=g)
     return g, ok
 
@@ -364,7 +383,7 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
             except NoInkError as exc:
                 out[i] = exc
     for idx in groups.values():
-        inks, ok = _ink_maps_small(_float_stack([grays[i] for i in idx]))
+        inks, ok = _ink_maps_small(_stack([grays[i] for i in idx]))
         single = _single_component(inks)
         boxes, simple = _simple_boxes(inks, ok & single)
         easy = np.flatnonzero(simple)
@@ -383,12 +402,12 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
     return out
 
 
-def _float_stack(grays: list[np.ndarray]) -> np.ndarray:
-    """``np.stack`` of :func:`as_float_gray` of each, converting the whole stack at once when it
-    can (8-bit pictures, or float ones already in [0, 1]): the same values, less overhead."""
+def _stack(grays: list[np.ndarray]) -> np.ndarray:
+    """The pictures as one stack for :func:`_ink_maps_small`: uint8 when all are 8-bit, else
+    float32 in [0, 1] (:func:`as_float_gray` of each; at once when they are in [0, 1])."""
     kinds = {g.dtype for g in grays}
     if kinds == {np.dtype(np.uint8)}:
-        return np.stack(grays).astype(np.float32) / np.float32(255.0)
+        return np.stack(grays)
     if kinds == {np.dtype(np.float32)}:
         stack = np.stack(grays)
         if stack.min() >= 0.0 and stack.max() <= 1.0:
