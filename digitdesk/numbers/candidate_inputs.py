@@ -130,8 +130,10 @@ def _drop_specks(stack: np.ndarray) -> tuple[np.ndarray, list[bool]]:
     several = [i for i in range(n) if top[i] - first[i] > 1]
     if not several:
         return stack, inked
-    areas = np.bincount(labels.ravel()).tolist()
-    slices = ndimage.find_objects(labels)
+    # Sizes and boxes from the planes with several pieces alone (labels keep their numbers).
+    sub = labels[several]
+    areas = np.bincount(sub.ravel()).tolist()
+    slices = ndimage.find_objects(sub)
     keep = np.ones(top[-1] + 1, dtype=bool)
     keep[0] = False
     trimmed = []
@@ -153,8 +155,7 @@ def _drop_specks(stack: np.ndarray) -> tuple[np.ndarray, list[bool]]:
         if not all(keep[j] for j in ids):
             trimmed.append(i)
     if trimmed:
-        sub = labels[trimmed]
-        halo = _grown(keep[sub])
+        halo = _grown(keep[labels[trimmed]])
         stack[trimmed] = np.where(halo, stack[trimmed], 0.0)
     return stack, inked
 

@@ -29,7 +29,9 @@ def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
     ink = layout.ink
     specks = [m.label for m in layout.marks if m.kind == SPECK]
     if specks:
-        ink = np.where(np.isin(layout.labels, specks), 0.0, ink).astype(np.float32)
+        speck = np.zeros(max(m.label for m in layout.marks) + 1, dtype=bool)
+        speck[specks] = True    # a lookup table over every label: np.isin costs more here
+        ink = np.where(speck[layout.labels], 0.0, ink).astype(np.float32)
     try:
         return strip_input(ink)
     except ValueError:
