@@ -10,7 +10,9 @@ the same run:
 * digitdesk: load the page (digitdesk.loading), locate the amount field of the template and
   read it as a number (digitdesk.field_locate.read_field), on all workers;
 * the plain pipeline, as the baseline: the field cut at its nominal place, threshold,
-  connected components, each blob classified by the same CNN.
+  connected components, each blob classified by the same CNN;
+* CPU time per scan in one process (decode, load, read_field): steadier than throughput on a
+  shared machine.
 
 Each side is timed two or three times, interleaved, and its best run kept. Prints
 exact-amount accuracy (digits only, separators and symbols left out), throughput and
@@ -143,6 +145,36 @@ def _plain(path: str) -> str:
     return "".join(str(int(k)) for k in _model.predict(np.stack(images)).argmax(axis=1))
 
 
+def cpu_per_scan(paths: list[str]) -> tuple[float, float, float]:
+    """Seconds of CPU (``time.process_time``, one process) per scan: Pillow decoding it, the
+    loader giving its page, and read_field on that page. CPU time hardly moves when other work
+    shares the machine, so these compare across runs where the throughput figures swing."""
+    from digitdesk.loading import open_pages
+
+    t = time.process_time()
+    for p in paths:
+        _decode_only(p)
+    decode = (time.process_time() - t) / len(paths)
+    t = time.process_time()
+    pages = [next(iter(open_pages(p))).pixels for p in paths]
+    load = (time.process_time() - t) / len(paths)
+    for page in pages[:3]:
+        _safe_read(page)
+    t = time.process_time()
+    for page in pages:
+        _safe_read(page)
+    return decode, load, (time.process_time() - t) / len(paths)
+
+
+def _safe_read(pixels) -> None:
+    from digitdesk.field_locate import read_field
+
+    try:
+        read_field(pixels, _field, _model, "number")
+    except Exception:  # counted in the timed runs
+        pass
+
+
 def timed_map(workers, fn, items, initargs=None):
     init = (_init, initargs) if initargs else (None, ())
     with Pool(workers, initializer=init[0], initargs=init[1]) as pool:
@@ -200,6 +232,9 @@ def main(argv=None) -> int:
           f"   (pages from digitdesk.loading, float32; best of {', '.join(f'{r:.0f}' for r in runs)})")
     print(f"  read_field on Page.pixels    {rate8:8.1f} scans/s   ratio to floor {rate8 / floor:.2f}"
           f"   (same readings: {sum(a[0] == b[0] for a, b in zip(reads, reads8))}/{len(reads)})")
+    decode_cpu, load_cpu, read_cpu = cpu_per_scan(paths)
+    print(f"  CPU per scan, one process    decode {1e3 * decode_cpu:.2f} ms; load {1e3 * load_cpu:.2f} ms +"
+          f" read_field {1e3 * read_cpu:.2f} ms (Page.pixels): ratio {decode_cpu / (load_cpu + read_cpu):.2f}")
     print(f"  exact amount, digitdesk      {right.mean():8.2%}   ({right.sum()}/{len(right)})")
     print(f"  exact amount, plain pipeline {plain_right.mean():8.2%}   (threshold, components, CNN per blob)")
     ok = conf >= threshold
