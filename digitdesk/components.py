@@ -87,43 +87,66 @@ def component_counts(masks: np.ndarray) -> np.ndarray:
     return np.bincount(first_run, minlength=n)
 
 
-def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """Like ``scipy.ndimage.label(mask, structure=np.ones((3, 3)))``: labels 1..n for the
-    8-connected pieces of a 2-D mask (numbered in order of their first pixel, as scipy does)."""
-    r = runs(mask)
-    h, w = mask.shape
-    marks = np.zeros((h, w + 1), dtype=np.int32)
-    np.add.at(marks, (r.row, r.start), r.piece + 1)
-    np.subtract.at(marks, (r.row, r.end), r.piece + 1)
-    return np.cumsum(marks, axis=1)[:, :w], r.count
+class Pieces(NamedTuple):
+    """The 8-connected pieces of ink of a stack of masks, one entry per piece: the picture it is
+    in, its pixel count and its bounding box (rows y0:y1, columns x0:x1)."""
+
+    runs: Runs
+    picture: np.ndarray
+    area: np.ndarray
+    y0: np.ndarray
+    y1: np.ndarray
+    x0: np.ndarray
+    x1: np.ndarray
 
 
-def boxes(labels: np.ndarray, count: int) -> list[tuple[slice, slice]]:
-    """Like ``scipy.ndimage.find_objects`` for labels 1..count that all occur."""
-    ys, xs = np.nonzero(labels)
-    which = labels[ys, xs] - 1
-    y0 = np.full(count, labels.shape[0]); np.minimum.at(y0, which, ys)
-    y1 = np.zeros(count, dtype=np.int64); np.maximum.at(y1, which, ys)
-    x0 = np.full(count, labels.shape[1]); np.minimum.at(x0, which, xs)
-    x1 = np.zeros(count, dtype=np.int64); np.maximum.at(x1, which, xs)
-    return [(slice(a, b + 1), slice(c, d + 1)) for a, b, c, d in zip(y0.tolist(), y1.tolist(), x0.tolist(), x1.tolist())]
+def pieces(masks: np.ndarray) -> Pieces:
+    """The pieces of each mask of a stack [n, h, w]."""
+    r = runs(masks)
+    h = masks.shape[1]
+    picture, y = np.divmod(r.row, h)
+    where = np.zeros(r.count, dtype=np.int64)
+    where[r.piece] = picture  # every run of a piece is in the same picture
+    area = np.bincount(r.piece, weights=r.end - r.start, minlength=r.count).astype(np.int64)
+    y0 = np.full(r.count, h, dtype=np.int64)
+    np.minimum.at(y0, r.piece, y)
+    y1 = np.zeros(r.count, dtype=np.int64)
+    np.maximum.at(y1, r.piece, y + 1)
+    x0 = np.full(r.count, masks.shape[2], dtype=np.int64)
+    np.minimum.at(x0, r.piece, r.start)
+    x1 = np.zeros(r.count, dtype=np.int64)
+    np.maximum.at(x1, r.piece, r.end)
+    return Pieces(r, where, area, y0, y1, x0, x1)
 
 
-def _shifted(mask: np.ndarray, fill: bool) -> list[np.ndarray]:
-    """The nine 3x3 neighbours of every pixel, as views of ``mask`` padded with ``fill``."""
-    padded = np.pad(mask, 1, constant_values=fill)
-    h, w = mask.shape
-    return [padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+def paint(r: Runs, keep: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """A stack of masks [n, h, w] holding the runs of the pieces marked in ``keep``."""
+    n, h, w = shape
+    marks = np.zeros((n * h, w + 1), dtype=np.int8)
+    kept = keep[r.piece]
+    marks[r.row[kept], r.start[kept]] = 1  # runs of a row never share a start or an end
+    marks[r.row[kept], r.end[kept]] = -1
+    return (np.cumsum(marks, axis=1)[:, :w] > 0).reshape(n, h, w)
+
+
+def _shifted(mask: np.ndarray) -> list[np.ndarray]:
+    """The nine 3x3 neighbours of every pixel (of each picture of a stack), as views of
+    ``mask`` padded with False."""
+    mask = np.asarray(mask, dtype=bool)
+    padded = np.pad(mask, [(0, 0)] * (mask.ndim - 2) + [(1, 1), (1, 1)])
+    h, w = mask.shape[-2:]
+    return [padded[..., dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
 
 
 def dilate(mask: np.ndarray) -> np.ndarray:
-    """``scipy.ndimage.binary_dilation(mask, structure=np.ones((3, 3)))``."""
-    return np.logical_or.reduce(_shifted(np.asarray(mask, dtype=bool), False))
+    """``scipy.ndimage.binary_dilation(mask, structure=np.ones((3, 3)))``, of a picture or
+    of each picture of a stack."""
+    return np.logical_or.reduce(_shifted(mask))
 
 
 def erode(mask: np.ndarray) -> np.ndarray:
     """``scipy.ndimage.binary_erosion(mask, structure=np.ones((3, 3)), border_value=0)``."""
-    return np.logical_and.reduce(_shifted(np.asarray(mask, dtype=bool), False))
+    return np.logical_and.reduce(_shifted(mask))
 
 
 def max_filter(image: np.ndarray, size: int) -> np.ndarray:
