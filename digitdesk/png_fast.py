@@ -22,6 +22,7 @@ from PIL import Image
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK = struct.Struct(">I4s")
 _IHDR = struct.Struct(">IIBBBBB")
+_CRC = struct.Struct(">I")
 # Ancillary chunks that change how the pixels should be read: leave those files to Pillow.
 _REFUSED = frozenset({b"tRNS", b"acTL", b"fcTL", b"fdAT"})
 
@@ -80,12 +81,13 @@ def _parse(data: bytes, max_pixels: int) -> tuple[bytes, tuple[int, int]] | None
         return None
     pos, end_of_data = 8, len(data)
     size, parts = None, []
+    view = memoryview(data)  # CRCs over slices of it copy nothing
     while True:
         if pos + 12 > end_of_data:
             return None  # no IEND
         length, kind = _CHUNK.unpack_from(data, pos)
         end = pos + 8 + length
-        if end + 4 > end_of_data or zlib.crc32(data[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
+        if end + 4 > end_of_data or zlib.crc32(view[pos + 4 : end]) != _CRC.unpack_from(data, end)[0]:
             return None
         if kind == b"IHDR":
             width, height, depth, colour, compression, filtering, interlace = _IHDR.unpack_from(data, pos + 8)
