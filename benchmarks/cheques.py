@@ -12,7 +12,7 @@ the same run:
 * the plain pipeline, as the baseline: the field cut at its nominal place, threshold,
   connected components, each blob classified by the same CNN;
 * CPU time per scan in one process (decode, load, read_field): steadier than throughput on a
-  shared machine.
+  shared machine, and their ratio is what throughput would give on idle cores.
 
 Each side is timed two or three times, interleaved, and its best run kept. Prints
 exact-amount accuracy (digits only, separators and symbols left out), throughput and
@@ -147,8 +147,8 @@ def _plain(path: str) -> str:
 
 def cpu_per_scan(paths: list[str]) -> tuple[float, float, float]:
     """Seconds of CPU (``time.process_time``, one process) per scan: Pillow decoding it, the
-    loader giving its page, and read_field on that page. CPU time hardly moves when other work
-    shares the machine, so these compare across runs where the throughput figures swing."""
+    loader giving its page, and read_field on that page. CPU time moves far less than throughput
+    when other work shares the machine (a busy neighbour still slows it by a fifth or so)."""
     from digitdesk.loading import open_pages
 
     t = time.process_time()

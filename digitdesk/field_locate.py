@@ -55,6 +55,9 @@ class Located:
     origin: tuple[int, int]     # page pixel of the ink map's top-left corner (before turning)
     angle_deg: float            # the page's skew that was turned away
     snapped: bool               # whether ruled lines moved the field
+    # The pieces of ``ink > INK_LEVEL`` (8-connected labels 1..n in scan order, and their
+    # boxes): exactly what labelling the ink again would give, so number reading need not.
+    pieces: tuple[np.ndarray, list[tuple[slice, slice]]] | None = None
 
 
 def _window(field: Field, width: int, height: int) -> tuple[int, int, int, int, tuple[int, int, int, int]]:
@@ -199,11 +202,20 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
         rx1, ry1 = max(rx1, sl[1].stop), max(ry1, sl[0].stop)
     rx0, ry0 = max(0, rx0), max(0, ry0)
     rx1, ry1 = min(ink.shape[1], rx1), min(ink.shape[0], ry1)
-    own = keep[labels[ry0:ry1, rx0:rx1]]
+    # The kept pieces numbered 1..k in the order of the window's labels: the scan order, which
+    # the region's own labelling would follow too (each kept piece lies wholly inside it).
+    kept_ids = np.flatnonzero(keep)
+    renumber = np.zeros(n + 1, dtype=np.int32)
+    renumber[kept_ids] = np.arange(1, kept_ids.size + 1, dtype=np.int32)
+    own_labels = renumber[labels[ry0:ry1, rx0:rx1]]
+    own = own_labels > 0
     # Soft edges of kept strokes come along; other ink and the ruled lines do not.
     halo = _grow(own)
     region = np.where(halo & ~removed[ry0:ry1, rx0:rx1], ink[ry0:ry1, rx0:rx1], 0.0).astype(np.float32)
-    return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped)
+    # Above INK_LEVEL the region is exactly the kept pieces: the halo's extra pixels above it
+    # would be kept ink touching a kept piece, hence part of it.
+    pieces = [(slice(a.start - ry0, a.stop - ry0), slice(b.start - rx0, b.stop - rx0)) for a, b in (boxes[j - 1] for j in kept_ids)]
+    return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped, (own_labels, pieces))
 
 
 def field_region(page_gray: np.ndarray, field: Field) -> tuple[np.ndarray, tuple[int, int]]:
@@ -228,7 +240,7 @@ def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str
     mode = mode or field.mode
     found = locate_field(page_gray, field)
     if mode == "number":
-        reading = read_number_ink(found.ink, model, lines=False)
+        reading = read_number_ink(found.ink, model, lines=False, pieces=found.pieces)
     else:
         reading = read(1.0 - found.ink, model, mode)
     ox, oy = found.origin

@@ -115,3 +115,26 @@ def test_read_field_reads_amounts_on_skewed_scans_with_boxes_on_the_page():
     from tests.test_numbers import expected
 
     assert right >= expected(0.8, 0.55) * len(seeds)
+
+
+@pytest.mark.skipif(not mnist_available(), reason="shared MNIST data not found")
+def test_located_pieces_are_the_labels_of_the_field_ink():
+    """Number reading takes the field's pieces from field location instead of labelling the
+    ink again: they must be exactly what labelling would give, numbers and order included."""
+    field = Field("amount", *amount_field_fractions(), mode="number")
+    for seed in range(80, 92):      # boxes, underlines, none; skewed and straight
+        found = locate_field(make_cheque(seed).image, field)
+        labels, boxes = found.pieces
+        want, n = ndimage.label(found.ink > 0.3, structure=np.ones((3, 3)))
+        assert np.array_equal(labels, want)
+        assert boxes == ndimage.find_objects(want)
+
+
+@pytest.mark.parametrize("degrees", [0.0, 1.8])
+@pytest.mark.parametrize("box", [True, False])
+def test_located_pieces_on_a_form(box, degrees):
+    found = locate_field(turned(form_page(box), degrees, 6, -4), FIELD)
+    labels, boxes = found.pieces
+    want, n = ndimage.label(found.ink > 0.3, structure=np.ones((3, 3)))
+    assert n >= 2 and np.array_equal(labels, want)
+    assert boxes == ndimage.find_objects(want)

@@ -81,10 +81,12 @@ def prepare(gray: np.ndarray) -> Layout:
     return prepare_ink(ink_map(gray))
 
 
-def prepare_ink(ink: np.ndarray, lines: bool = True) -> Layout:
+def prepare_ink(ink: np.ndarray, lines: bool = True, pieces=None) -> Layout:
     """:func:`prepare` for an ink map already made (white ink on black, [0, 1]).
 
-    ``lines=False`` skips ruled-line removal, for ink that field location already cleaned.
+    ``lines=False`` skips ruled-line removal, for ink that field location already cleaned;
+    ``pieces``: the labels and boxes of ``ink > INK_LEVEL`` when the caller has them
+    (:class:`digitdesk.field_locate.Located`), used only with ``lines=False``.
     """
     mask = ink > INK_LEVEL
     removed = None
@@ -95,7 +97,7 @@ def prepare_ink(ink: np.ndarray, lines: bool = True) -> Layout:
     if removed is not None and removed.any():
         halo = ndimage.binary_dilation(removed, iterations=2) & ~mask
         ink = np.where(halo | removed & ~mask, 0.0, ink).astype(np.float32)
-    slant = estimate_slant(mask)
+    slant = estimate_slant(mask, None if lines else pieces)
     if slant:
         ink, shear = deslant(ink, slant)
         mask = ink > INK_LEVEL
@@ -160,9 +162,12 @@ def read_number(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     return read_number_ink(ink_map(gray), model, strings=strings)
 
 
-def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, strings=None) -> Reading:
-    """:func:`read_number` for an ink map already made; boxes are in the ink map's pixels."""
-    layout = prepare_ink(ink, lines)
+def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, strings=None, pieces=None) -> Reading:
+    """:func:`read_number` for an ink map already made; boxes are in the ink map's pixels.
+
+    ``pieces``: see :func:`prepare_ink`.
+    """
+    layout = prepare_ink(ink, lines, pieces)
     if strings is None:
         strings = shared_string_model()
     string = read_strip(layout, strings, ink.shape) if strings else None

@@ -35,17 +35,22 @@ class Shear:
         return min(xs), max(xs)
 
 
-def estimate_slant(mask: np.ndarray) -> float:
+def estimate_slant(mask: np.ndarray, pieces=None) -> float:
     """The writer's slant (x shift per row going up; positive leans right), 0 when slight.
 
     Each tall piece of ink gives its moment slant, -cov(x, y) / var(y) (the deskewing LeCun
     used for MNIST); the writer's is their median, so one long diagonal (a 7's stem) does not
-    decide it.
+    decide it. ``pieces``: ``mask``'s 8-connected labels and their boxes, when already known.
     """
     from scipy import ndimage
 
     mask = np.asarray(mask, dtype=bool)
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if pieces is None:
+        labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        boxes = ndimage.find_objects(labels)
+    else:
+        labels, boxes = pieces
+        n = len(boxes)
     if n == 0:
         return 0.0
     # The ink's coordinates in scan order, as np.nonzero(labels) gives them (several times cheaper).
@@ -61,7 +66,6 @@ def estimate_slant(mask: np.ndarray) -> float:
     mx = np.bincount(lab, weights=xs, minlength=n + 1) / c
     vyy = np.bincount(lab, weights=ys * ys.astype(np.float64), minlength=n + 1) / c - my**2
     vxy = np.bincount(lab, weights=xs * ys.astype(np.float64), minlength=n + 1) / c - mx * my
-    boxes = ndimage.find_objects(labels)
     heights = np.array([0] + [sl[0].stop - sl[0].start for sl in boxes])
     widths = np.array([0] + [sl[1].stop - sl[1].start for sl in boxes])
     # Single digits only: a run of touching digits has a "slant" that is its layout.

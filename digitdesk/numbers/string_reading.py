@@ -27,11 +27,12 @@ DISAGREEMENT = 0.5
 def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
     """The string model's input for a prepared region: its upright ink without the specks."""
     ink = layout.ink
-    specks = [m.label for m in layout.marks if m.kind == SPECK]
+    specks = [m for m in layout.marks if m.kind == SPECK]
     if specks:
-        speck = np.zeros(max(m.label for m in layout.marks) + 1, dtype=bool)
-        speck[specks] = True    # a lookup table over every label: np.isin costs more here
-        ink = np.where(speck[layout.labels], 0.0, ink).astype(np.float32)
+        ink = ink.astype(np.float32)    # a copy; each speck is cleared inside its own box
+        for m in specks:
+            box = (slice(m.y0, m.y1), slice(m.x0, m.x1))
+            ink[box][layout.labels[box] == m.label] = 0.0
     try:
         return strip_input(ink)
     except ValueError:
