@@ -96,7 +96,13 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
 
     # Small PNGs (most of a batch of digits) are read for the whole chunk at once.
     prefetched = read_small_pngs([src.path if not src.error else "" for src in sources])
+    simple_digits = settings.mode == "digit" and not settings.fields
     for src, ready in zip(sources, prefetched):
+        if simple_digits and isinstance(ready, Page) and ready.pixels.size <= _DEFER_PIXELS:
+            row = Result(file=src.display, page=1, path=src.path)  # the common case, directly
+            results.append(row)
+            deferred.append((row, ready.pixels, (0, 0)))
+            continue
         if src.error:
             results.append(Result.failure(src.display, src.error, path=src.path))
             continue
