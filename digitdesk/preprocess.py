@@ -334,20 +334,24 @@ def _fit_and_centre(inks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np
 
     The resampling is two stacked matrix products, so one code path serves a single picture and
     a whole stack (the arithmetic per item is the same either way): batches and the canvas see
-    the very same inputs. Per-item bookkeeping is plain Python: cheaper than numpy calls on
-    arrays of one or a few dozen numbers.
+    the very same inputs. A stack of small pictures gathers its matrices from a table; any
+    other writes them item by item (the same float32 numbers either way).
     """
     n, height, width = inks.shape
-    rows = np.zeros((n, BOX, height), dtype=np.float32)
-    cols = np.zeros((n, width, BOX), dtype=np.float32)
-    sizes = []
-    for i, (r0, r1, c0, c1) in enumerate(boxes.tolist()):
-        h, w = r1 - r0, c1 - c0
-        scale = BOX / max(h, w)
-        nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)
-        rows[i, :nh, r0:r1] = _resample_matrix(h, nh)
-        cols[i, c0:c1, :nw] = _resample_matrix(w, nw).T
-        sizes.append((nh, nw))
+    r0, r1, c0, c1 = np.asarray(boxes, dtype=np.int64).reshape(-1, 4).T
+    h, w = r1 - r0, c1 - c0
+    scale = BOX / np.maximum(h, w)
+    nh = np.maximum(np.rint(h * scale), 1).astype(np.int64)  # rint, like round(), halves to even
+    nw = np.maximum(np.rint(w * scale), 1).astype(np.int64)
+    if n > 1 and max(height, width) <= _TABLE_SIDE:
+        rows = _resample_table(height, h, nh, r0).transpose(0, 2, 1)
+        cols = _resample_table(width, w, nw, c0)
+    else:
+        rows = np.zeros((n, BOX, height), dtype=np.float32)
+        cols = np.zeros((n, width, BOX), dtype=np.float32)
+        for i, (a, b, c, d, e, f) in enumerate(zip(*(v.tolist() for v in (r0, r1, c0, c1, nh, nw)))):
+            rows[i, :e, a:b] = _resample_matrix(b - a, e)
+            cols[i, c:d, :f] = _resample_matrix(d - c, f).T
     # Horizontal pass, then vertical, as Pillow does.
     fitted = rows @ (inks.astype(np.float32, copy=False) @ cols)
     top_ink = fitted.max(axis=(1, 2))
@@ -356,16 +360,37 @@ def _fit_and_centre(inks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np
     np.minimum(fitted, 1.0, out=fitted)  # never below 0: the ink and the weights are not
     row_mass = fitted.sum(axis=2, dtype=np.float64)
     col_mass = fitted.sum(axis=1, dtype=np.float64)
-    mass = row_mass.sum(axis=1).tolist()
-    ys = (row_mass * _POSITIONS).sum(axis=1).tolist()
-    xs = (col_mass * _POSITIONS).sum(axis=1).tolist()
+    mass = row_mass.sum(axis=1)
+    inked = mass > 0
+    safe = np.where(inked, mass, 1.0)
+    tops = np.clip(np.rint(CENTRE - (row_mass * _POSITIONS).sum(axis=1) / safe), 0, SIDE - nh).astype(np.int64)
+    lefts = np.clip(np.rint(CENTRE - (col_mass * _POSITIONS).sum(axis=1) / safe), 0, SIDE - nw).astype(np.int64)
     out = np.zeros((n, SIDE, SIDE), dtype=np.float32)
-    for i, ((nh, nw), m, y, x) in enumerate(zip(sizes, mass, ys, xs)):
-        if m > 0:
-            top = min(max(round(CENTRE - y / m), 0), SIDE - nh)
-            left = min(max(round(CENTRE - x / m), 0), SIDE - nw)
-            out[i, top : top + BOX, left : left + BOX] = fitted[i, : SIDE - top, : SIDE - left]
+    for i, top, left in zip(np.flatnonzero(inked).tolist(), tops[inked].tolist(), lefts[inked].tolist()):
+        out[i, top : top + BOX, left : left + BOX] = fitted[i, : SIDE - top, : SIDE - left]
     return out, has_ink
+
+
+# Stacks of pictures up to this side gather their resampling matrices from a table.
+_TABLE_SIDE = 47
+
+
+def _resample_table(length: int, sizes: np.ndarray, outs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """float32 [n, length, BOX]: for each item, :func:`_resample_matrix` (sizes -> outs) placed at
+    rows starts:starts + sizes of an axis of ``length``, zeros elsewhere; gathered in one go."""
+    table, filled = _table(length)
+    for size, out in set(zip(sizes[~filled[sizes, outs]].tolist(), outs[~filled[sizes, outs]].tolist())):
+        table[size, out, length : length + size, :out] = _resample_matrix(size, out).T
+        filled[size, out] = True
+    index = length - starts[:, None] + np.arange(length)  # row k of the axis is row k - start
+    return table[sizes[:, None], outs[:, None], index]
+
+
+@lru_cache(maxsize=2)
+def _table(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The table behind :func:`_resample_table`, filled as sizes come up: [size, out, length +
+    k, :] holds row k of the transposed matrix; rows outside 0 <= k < size are 0."""
+    return np.zeros((length + 1, BOX + 1, 2 * length, BOX), dtype=np.float32), np.zeros((length + 1, BOX + 1), bool)
 
 
 def to_model_input(gray: np.ndarray) -> np.ndarray:
