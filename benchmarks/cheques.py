@@ -11,8 +11,9 @@ the same run:
   read it as a number (digitdesk.field_locate.read_field), on all workers;
 * the plain pipeline, as the baseline: the field cut at its nominal place, threshold,
   connected components, each blob classified by the same CNN;
-* CPU time per scan in one process (decode, load, read_field): steadier than throughput on a
-  shared machine, and their ratio is what throughput would give on idle cores.
+* CPU time per scan in one process (decode, load, read_field; each scan's least of three):
+  steadier than throughput on a shared machine, and their ratio is what throughput would give
+  on idle cores.
 
 Each side is timed two or three times, interleaved, and its best run kept. Prints
 exact-amount accuracy (digits only, separators and symbols left out), throughput and
@@ -145,25 +146,24 @@ def _plain(path: str) -> str:
     return "".join(str(int(k)) for k in _model.predict(np.stack(images)).argmax(axis=1))
 
 
-def cpu_per_scan(paths: list[str]) -> tuple[float, float, float]:
+def cpu_per_scan(paths: list[str], rounds: int = 3) -> tuple[float, float, float]:
     """Seconds of CPU (``time.process_time``, one process) per scan: Pillow decoding it, the
-    loader giving its page, and read_field on that page. CPU time moves far less than throughput
-    when other work shares the machine (a busy neighbour still slows it by a fifth or so)."""
+    loader giving its page, and read_field on that page; each scan's least of ``rounds``, so
+    that a busy neighbour (who slows even CPU time by sharing caches and cores) counts less."""
     from digitdesk.loading import open_pages
 
-    t = time.process_time()
-    for p in paths:
-        _decode_only(p)
-    decode = (time.process_time() - t) / len(paths)
-    t = time.process_time()
+    def least(fn, items) -> float:
+        best = [float("inf")] * len(items)
+        for _ in range(rounds):
+            for i, item in enumerate(items):
+                t = time.process_time()
+                fn(item)
+                best[i] = min(best[i], time.process_time() - t)
+        return sum(best) / len(items)
+
     pages = [next(iter(open_pages(p))).pixels for p in paths]
-    load = (time.process_time() - t) / len(paths)
-    for page in pages[:3]:
-        _safe_read(page)
-    t = time.process_time()
-    for page in pages:
-        _safe_read(page)
-    return decode, load, (time.process_time() - t) / len(paths)
+    return (least(_decode_only, paths), least(lambda p: next(iter(open_pages(p))).pixels, paths),
+            least(_safe_read, pages))
 
 
 def _safe_read(pixels) -> None:
