@@ -14,16 +14,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage
 
 from ..contract import BOX, SIDE
-from ..preprocess import (
-    CENTRE, MIN_STROKE, SPECK_FRACTION, TARGET_STROKE, NoInkError, _resample_matrix,
-)
+from ..preprocess import CENTRE, MIN_STROKE, TARGET_STROKE, NoInkError, _drop_specks, _resample_matrix
 
 INK = 0.3                       # the ink level normalize_digit_with_box uses
-_PLANAR = np.zeros((3, 3, 3), dtype=bool)
-_PLANAR[1] = True               # 8-connected within a plane, never across planes
 _POSITIONS = np.arange(BOX, dtype=np.float64)
 
 
@@ -39,7 +34,8 @@ def normalize_many(inks: list[np.ndarray]) -> list:
     for i, a in enumerate(inks):
         stack[i, : a.shape[0], : a.shape[1]] = a
     out: list = [None] * n
-    stack, inked = _drop_specks(stack)
+    stack, inked = _drop_specks(stack)      # preprocess's own, for a stack: padding is no ink
+    inked = inked.tolist()
     mask = stack > INK
     rows, cols = mask.any(axis=2), mask.any(axis=1)
     r0 = rows.argmax(axis=1).tolist()
@@ -87,14 +83,6 @@ def _eroded(mask: np.ndarray) -> np.ndarray:
     return v[:, :, :-2] & v[:, :, 1:-1] & v[:, :, 2:]
 
 
-def _grown(mask: np.ndarray) -> np.ndarray:
-    """Binary dilation of each plane by a 3x3 square (``ndimage.binary_dilation``, by slicing)."""
-    p = np.zeros((mask.shape[0], mask.shape[1] + 2, mask.shape[2] + 2), dtype=bool)
-    p[:, 1:-1, 1:-1] = mask
-    v = p[:, :-2] | p[:, 1:-1] | p[:, 2:]
-    return v[:, :, :-2] | v[:, :, 1:-1] | v[:, :, 2:]
-
-
 def _thickened(crops: list[np.ndarray], grow: int) -> list[np.ndarray]:
     """``ndimage.grey_dilation(np.pad(crop, pad), size=(grow + 1, grow + 1))`` for each crop, with
     ``pad = (grow + 1) // 2``: a maximum is exact, so shifted slices give the same values.
@@ -116,48 +104,6 @@ def _thickened(crops: list[np.ndarray], grow: int) -> list[np.ndarray]:
     for t in range(1, size):
         np.maximum(out, down[:, :, t : t + w], out=out)
     return [out[k, : s[0], : s[1]] for k, s in enumerate(shapes)]
-
-
-def _drop_specks(stack: np.ndarray) -> tuple[np.ndarray, list[bool]]:
-    """``preprocess._keep_digit_components`` on every plane: small ink components away from the
-    digit's main strokes are zeroed. Also says which planes hold any ink at all."""
-    labels, _ = ndimage.label(stack > INK, structure=_PLANAR)
-    n = len(stack)
-    # Labels are handed out in scan order, so each plane's labels follow the previous plane's.
-    top = np.maximum.accumulate(labels.reshape(n, -1).max(axis=1)).tolist()
-    first = [0] + top[:-1]
-    inked = [t > f for f, t in zip(first, top)]
-    several = [i for i in range(n) if top[i] - first[i] > 1]
-    if not several:
-        return stack, inked
-    # Sizes and boxes from the planes with several pieces alone (labels keep their numbers).
-    sub = labels[several]
-    areas = np.bincount(sub.ravel()).tolist()
-    slices = ndimage.find_objects(sub)
-    keep = np.ones(top[-1] + 1, dtype=bool)
-    keep[0] = False
-    trimmed = []
-    for i in several:
-        ids = range(first[i] + 1, top[i] + 1)
-        a = [areas[j] for j in ids]
-        limit = SPECK_FRACTION * max(a)
-        big = [x >= limit for x in a]
-        boxes = [slices[j - 1][1:] for j in ids]
-        ys = [s[0] for s, b in zip(boxes, big) if b]
-        xs = [s[1] for s, b in zip(boxes, big) if b]
-        y0, y1 = min(s.start for s in ys), max(s.stop for s in ys)
-        x0, x1 = min(s.start for s in xs), max(s.stop for s in xs)
-        pad = 0.1 * max(y1 - y0, x1 - x0)
-        for j, s, b in zip(ids, boxes, big):
-            cy = (s[0].start + s[0].stop) / 2
-            cx = (s[1].start + s[1].stop) / 2
-            keep[j] = b or (y0 - pad <= cy <= y1 + pad and x0 - pad <= cx <= x1 + pad)
-        if not all(keep[j] for j in ids):
-            trimmed.append(i)
-    if trimmed:
-        halo = _grown(keep[labels[trimmed]])
-        stack[trimmed] = np.where(halo, stack[trimmed], 0.0)
-    return stack, inked
 
 
 @lru_cache(maxsize=1024)
