@@ -78,13 +78,14 @@ def _join(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, int]:
     return number[root], int(is_root.sum())
 
 
-def component_counts(masks: np.ndarray) -> np.ndarray:
-    """How many 8-connected pieces of ink each mask of a stack [n, h, w] holds."""
-    r = runs(masks)
+def component_counts(masks: np.ndarray, r: Runs | None = None) -> np.ndarray:
+    """How many 8-connected pieces of ink each mask of a stack [n, h, w] holds (``r``: its
+    runs, when already found)."""
+    r = runs(masks) if r is None else r
     n, h = masks.shape[0], masks.shape[1]
-    first_run = np.zeros(r.count, dtype=np.int64)
-    first_run[r.piece[::-1]] = r.row[::-1] // h  # each piece lies in one picture
-    return np.bincount(first_run, minlength=n)
+    picture = np.zeros(r.count, dtype=np.int64)
+    picture[r.piece] = r.row // h  # every run of a piece is in the same picture
+    return np.bincount(picture, minlength=n)
 
 
 class Pieces(NamedTuple):
@@ -100,9 +101,9 @@ class Pieces(NamedTuple):
     x1: np.ndarray
 
 
-def pieces(masks: np.ndarray) -> Pieces:
-    """The pieces of each mask of a stack [n, h, w]."""
-    r = runs(masks)
+def pieces(masks: np.ndarray, r: Runs | None = None) -> Pieces:
+    """The pieces of each mask of a stack [n, h, w] (``r``: its runs, when already found)."""
+    r = runs(masks) if r is None else r
     h = masks.shape[1]
     picture, y = np.divmod(r.row, h)
     where = np.zeros(r.count, dtype=np.int64)
@@ -129,36 +130,43 @@ def paint(r: Runs, keep: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
     return (np.cumsum(marks, axis=1)[:, :w] > 0).reshape(n, h, w)
 
 
-def _shifted(mask: np.ndarray) -> list[np.ndarray]:
-    """The nine 3x3 neighbours of every pixel (of each picture of a stack), as views of
-    ``mask`` padded with False."""
-    mask = np.asarray(mask, dtype=bool)
-    padded = np.pad(mask, [(0, 0)] * (mask.ndim - 2) + [(1, 1), (1, 1)])
-    h, w = mask.shape[-2:]
-    return [padded[..., dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+def _along(a: np.ndarray, axis: int, size: int, before: int, op, fill) -> np.ndarray:
+    """``op`` (np.maximum, np.logical_or...) over a window of ``size`` along ``axis`` (an axis
+    of the last two), starting ``before`` cells back; outside the picture counts as ``fill``."""
+    n = a.shape[axis]
+    shape = list(a.shape)
+    shape[axis] = n + size - 1
+    padded = np.full(shape, fill, dtype=a.dtype)  # np.pad costs more than the work here
+    window = [slice(None)] * a.ndim
+    window[axis] = slice(before, before + n)
+    padded[tuple(window)] = a
+    window[axis] = slice(0, n)
+    out = padded[tuple(window)].copy()
+    for k in range(1, size):
+        window[axis] = slice(k, k + n)
+        op(out, padded[tuple(window)], out=out)
+    return out
 
 
 def dilate(mask: np.ndarray) -> np.ndarray:
     """``scipy.ndimage.binary_dilation(mask, structure=np.ones((3, 3)))``, of a picture or
-    of each picture of a stack."""
-    return np.logical_or.reduce(_shifted(mask))
+    of each picture of a stack (3x3 is a row of 3 then a column of 3)."""
+    mask = np.asarray(mask, dtype=bool)
+    return _along(_along(mask, -1, 3, 1, np.logical_or, False), -2, 3, 1, np.logical_or, False)
 
 
 def erode(mask: np.ndarray) -> np.ndarray:
     """``scipy.ndimage.binary_erosion(mask, structure=np.ones((3, 3)), border_value=0)``."""
-    return np.logical_and.reduce(_shifted(mask))
+    mask = np.asarray(mask, dtype=bool)
+    return _along(_along(mask, -1, 3, 1, np.logical_and, False), -2, 3, 1, np.logical_and, False)
 
 
 def max_filter(image: np.ndarray, size: int) -> np.ndarray:
     """``scipy.ndimage.grey_dilation(image, size=(size, size))`` for images >= 0 whose outer
     ``size // 2`` rows and columns are 0 (then scipy's reflected border adds only zeros)."""
-    before, after = (size - 1) // 2, size // 2  # scipy's window for grey dilation
-    out = np.asarray(image)
-    for axis in (0, 1):
-        padded = np.pad(out, [(before, after) if a == axis else (0, 0) for a in (0, 1)])
-        n = out.shape[axis]
-        out = np.maximum.reduce([np.take(padded, range(k, k + n), axis=axis) for k in range(size)])
-    return out
+    before = (size - 1) // 2  # scipy's window for grey dilation
+    image = np.asarray(image)
+    return _along(_along(image, -1, size, before, np.maximum, 0), -2, size, before, np.maximum, 0)
 
 
 def min_filter_2(levels: np.ndarray) -> np.ndarray:

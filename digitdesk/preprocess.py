@@ -227,7 +227,12 @@ def _drop_specks(inks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     detached bar, an i-dot of a 7. The rest, and their 1-pixel halo, become paper.
     """
     n, h, w = inks.shape
-    p = components.pieces(inks > 0.3)
+    mask = inks > 0.3
+    r = components.runs(mask)
+    count = components.component_counts(mask, r)
+    if count.max(initial=0) <= 1:  # no picture in several pieces: nothing to drop
+        return inks, count > 0
+    p = components.pieces(mask, r)
     pic = p.picture
     largest = np.zeros(n, dtype=np.int64)
     np.maximum.at(largest, pic, p.area)
@@ -247,7 +252,7 @@ def _drop_specks(inks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         halo = components.dilate(components.paint(p.runs, keep, (n, h, w))[dropped])
         cleaned = inks.copy()
         cleaned[dropped] = np.where(halo, inks[dropped], 0.0)
-    return cleaned, np.bincount(pic, minlength=n) > 0
+    return cleaned, count > 0
 
 
 def _stroke_width(mask: np.ndarray) -> float:
