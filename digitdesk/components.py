@@ -36,10 +36,10 @@ def runs(masks: np.ndarray) -> Runs:
     if masks.ndim == 2:
         masks = masks[None]
     n, h, w = masks.shape
-    padded = np.zeros((n * h, w + 2), dtype=np.int8)
+    padded = np.zeros((n * h, w + 2), dtype=bool)
     padded[:, 1:-1] = masks.reshape(n * h, w)
     # Every row starts and ends outside the ink, so its changes alternate: start, end, start...
-    changes = np.flatnonzero(np.diff(padded, axis=1))
+    changes = np.flatnonzero(padded[:, 1:] != padded[:, :-1])
     row, start = np.divmod(changes[0::2], w + 1)
     end = changes[1::2] % (w + 1)
     # Runs touching one on the next row of the same picture, diagonals included: for run a, the
