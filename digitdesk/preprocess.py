@@ -414,9 +414,13 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
     """
     out: list = [None] * len(grays)
     groups: dict[tuple[int, int], list[int]] = {}
+    small: dict[tuple[int, ...], bool] = {}  # per shape: a batch's pictures share a few
     for i, gray in enumerate(grays):
         shape = np.shape(gray)
-        if _is_small(shape):
+        is_small = small.get(shape)
+        if is_small is None:
+            is_small = small[shape] = _is_small(shape)
+        if is_small:
             groups.setdefault(shape, []).append(i)
         else:
             try:
@@ -433,10 +437,10 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
         boxes, simple = _simple_boxes(inks, ok)
         easy = np.flatnonzero(simple)
         fitted, inked = _fit_and_centre(inks[easy], boxes[easy])
-        r0, r1, c0, c1 = boxes.T
-        xywh = np.stack([c0, r0, c1 - c0, r1 - r0], axis=1).tolist()
-        for j, image, has_ink in zip(easy.tolist(), fitted, inked.tolist()):
-            out[idx[j]] = (image, tuple(xywh[j])) if has_ink else NoInkError()
+        r0, r1, c0, c1 = boxes[easy].T
+        xywh = zip(c0.tolist(), r0.tolist(), (c1 - c0).tolist(), (r1 - r0).tolist())
+        for j, image, has_ink, box in zip(easy.tolist(), fitted, inked.tolist(), xywh):
+            out[idx[j]] = (image, box) if has_ink else NoInkError()
         for j in np.flatnonzero(~simple).tolist():
             try:
                 if not ok[j]:
