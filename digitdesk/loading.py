@@ -42,7 +42,7 @@ class LoadError(Exception):
     """A file that cannot be read as a picture; ``str()`` is a message for a person."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: a frozen dataclass costs a microsecond to make, once per file
 class Page:
     """One grey picture, as the paper looks (not yet ink-mapped).
 
