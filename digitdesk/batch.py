@@ -221,7 +221,8 @@ def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool
     for chunk in islice(chunks, window):  # the workers start reading at once
         inflight.append((chunk, pool.submit(chunk, render)))
     # The folder is counted (for progress and ETA) beside the reading: counting 50,000 files
-    # takes ~0.1 s, in which the workers would otherwise wait for more chunks.
+    # takes ~0.1 s, in which the workers would otherwise wait for more chunks. Progress is told
+    # from the first chunk read on.
     counted: list[int] = []
     counter = threading.Thread(target=lambda: counted.append(count_sources(paths, options.recursive)),
                                name="digitdesk-count", daemon=True)
@@ -232,15 +233,14 @@ def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool
 
     told: list[tuple[int, int]] = []
 
-    def report(final: bool = False) -> None:
-        if final:
-            counter.join()
-        if progress is None or not counted:  # no progress to tell before the count is known
+    def report() -> None:
+        """Tell progress after each chunk (and at the end), once: the count is done by then."""
+        if progress is None or told == [(done, produced)]:
             return
-        if final and told == [(done, produced)]:
-            return  # told already
+        counter.join()
         told[:] = [(done, produced)]
-        progress(Progress(done, max(counted[0], done), produced, time.perf_counter() - started))
+        total = counted[0] if counted else done
+        progress(Progress(done, max(total, done), produced, time.perf_counter() - started))
 
     def deliver(chunk: list[Source], rendered):
         nonlocal done, produced
@@ -249,10 +249,9 @@ def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool
         return rendered
 
     try:
-        report()
         yield from _deliver_all(chunks, inflight, window, options, render, pool, deliver, report, cancelled)
     finally:
-        report(final=True)
+        report()
 
 
 def _deliver_all(chunks, inflight, window, options: BatchOptions, render: Render, pool: Optional[_Pool],

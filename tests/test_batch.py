@@ -69,7 +69,9 @@ def test_progress_reaches_the_total(folder):
     need_model()
     seen = []
     list(run_batch([root], BatchOptions(mode="digit", workers=2), progress=seen.append))
-    assert seen[0].files_done == 0 and seen[-1].files_done == seen[-1].files_total == len(truth) + 3
+    # Told after each chunk (the folder is counted beside the first ones), and at the end.
+    assert seen[0].files_done == 128 and seen[0].files_total == len(truth) + 3
+    assert seen[-1].files_done == seen[-1].files_total == len(truth) + 3 and len(seen) == 2
     assert all(a.files_done <= b.files_done for a, b in zip(seen, seen[1:]))
     assert seen[-1].eta == 0
 
