@@ -132,6 +132,25 @@ def test_auto_reads_several_digits_as_a_number(model, bank):
     assert r.mode == "number" and len(r.text) >= 3
 
 
+def test_auto_keeps_several_digits_when_the_string_model_disagrees(model, bank, monkeypatch):
+    """Disagreeing readers lower the number's confidence (it goes to review), not the fact that
+    the ink is several digits standing apart: an amount once read as the single digit 2."""
+    from dataclasses import replace
+
+    from digitdesk.numbers import reading
+
+    img = amount("5093", bank, 11, touch_rate=0.0)
+    alone = reading.read_auto(img, model, strings=False)
+    assert alone.mode == "number" and len(alone.text) >= 3
+
+    def disagreeing(layout, strings, shape):  # sure of other digits than segmentation read
+        return replace(alone, text="7" * len(alone.text), confidence=0.9)
+
+    monkeypatch.setattr(reading, "read_strip", disagreeing)
+    r = reading.read_auto(img, model, strings=object())
+    assert r.mode == "number" and r.text == "7" * len(alone.text) and r.confidence < 0.5
+
+
 def test_blank_or_symbols_only_is_no_ink(model):
     with pytest.raises(NoInkError):
         read(np.full((60, 200), 0.9, dtype=np.float32), model, "number")

@@ -207,7 +207,7 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
         return as_digit()
     if len(path) < 2:
         return as_digit()
-    number = reading_of(path, layout, np.shape(gray))
+    segmented = number = reading_of(path, layout, np.shape(gray))
     if strings is None:
         strings = shared_string_model()
     if strings:
@@ -215,7 +215,10 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     digit = as_digit()
     if number.confidence >= digit.confidence:
         return number
-    if _clearly_several(path, layout) and number.confidence >= 0.5:
+    # Whether the ink is several digits is the segmentation's call: when the string model reads
+    # the digits otherwise, the combined confidence drops (the reading goes to review), but the
+    # ink is no less several digits for it ("5041-" was read as one digit, 2).
+    if _clearly_several(path, layout) and segmented.confidence >= 0.5:
         return number
     return digit
 
