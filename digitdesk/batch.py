@@ -237,7 +237,8 @@ def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool
         """Tell progress after each chunk (and at the end), once: the count is done by then."""
         if progress is None or told == [(done, produced)]:
             return
-        counter.join()
+        if not cancelled():  # a cancelled batch does not wait for a long count to finish
+            counter.join()
         told[:] = [(done, produced)]
         total = counted[0] if counted else done
         progress(Progress(done, max(total, done), produced, time.perf_counter() - started))
