@@ -116,6 +116,35 @@ def test_auto_reads_a_single_digit_exactly_like_digit_mode(model, bank):
         assert (auto.text, auto.confidence, auto.mode) == (digit.text, digit.confidence, "digit")
 
 
+def test_auto_does_not_segment_a_plain_single_digit(model, bank, monkeypatch):
+    """One upright piece read surely as one digit skips segmentation (most drawings are that);
+    a digit in two pieces still goes through it."""
+    from digitdesk.numbers import reading
+
+    calls = []
+    real = reading.segment
+    monkeypatch.setattr(reading, "segment", lambda *a, **k: calls.append(1) or real(*a, **k))
+    from scipy import ndimage
+
+    from digitdesk.preprocess import ink_map
+
+    def plain(img) -> bool:  # one 8-connected piece, no wider than tall, read surely
+        r = read_digit(img, model)
+        pieces = ndimage.label(ink_map(img) > 0.3, structure=np.ones((3, 3)))[1]
+        return r.confidence >= 0.99 and r.boxes[0].w <= r.boxes[0].h and pieces == 1
+
+    rng = np.random.default_rng(5)
+    sure = [img for img in (bank.sample(k % 10, rng) for k in range(60)) if plain(img)]
+    assert len(sure) >= 5
+    for img in sure:
+        assert read(img, model, "auto").mode == "digit"
+    assert calls == []
+    broken = np.kron(sure[0], np.ones((3, 3), dtype=np.uint8))
+    broken[40:45] = 0
+    read(broken, model, "auto")
+    assert calls == [1]
+
+
 def test_auto_keeps_a_broken_digit_whole(model, bank):
     rng = np.random.default_rng(9)
     kept = 0
