@@ -31,8 +31,11 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 # PNGs up to this size are read whole and tried with the fast 8-bit grey reader first.
 _FAST_PNG_BYTES = 64 << 20
-# Files up to this size are read a batch chunk at a time by read_small_pngs.
+# Files up to this size are read a batch chunk at a time by read_small_pngs, and decoded
+# together when their pictures are no bigger than this: a chunk of 128 files never holds more
+# than ~8 MB of pixels (a blank 300-dpi page compresses to well under the byte limit).
 _SMALL_PNG_BYTES = 256 << 10
+_BATCH_PIXELS = 256 * 256
 
 # Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
 _EXIF_ROTATED = frozenset({"JPEG", "MPO", "WEBP", "HEIF"})
@@ -146,9 +149,10 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
 
 
 def read_small_pngs(paths: Sequence[str]) -> list[Page | bytes | None]:
-    """For each of ``paths``: its page if it is a small 8-bit grey PNG (most files in a batch
-    of digits), decoded together with the others (:func:`png_fast.read_gray8_many`); the bytes
-    read if it is another small PNG (give them to :func:`open_pages` as ``data``); else None.
+    """For each of ``paths``: its page if it is a small 8-bit grey PNG of up to 256x256 pixels
+    (most files in a batch of digits), decoded together with the others
+    (:func:`png_fast.read_gray8_many`); the bytes read if it is another PNG of up to 256 KB
+    (give them to :func:`open_pages` as ``data``); else None.
 
     Nothing here raises or judges: whatever is odd about a file is left to :func:`open_pages`.
     """
@@ -160,7 +164,7 @@ def read_small_pngs(paths: Sequence[str]) -> list[Page | bytes | None]:
             out[i] = data
             where.append(i)
             datas.append(data)
-    for i, pixels in zip(where, png_fast.read_gray8_many(datas, MAX_PIXELS)):
+    for i, pixels in zip(where, png_fast.read_gray8_many(datas, _BATCH_PIXELS)):
         if pixels is not None:
             out[i] = Page(1, pixels)
     return out
@@ -195,11 +199,15 @@ def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[P
     """Yield the grey pages of one file; raise :class:`LoadError` for anything unreadable.
 
     A multi-page TIFF whose later page is damaged still yields the earlier pages first.
-    ``data``: the file's bytes, already read, and already refused by the fast PNG reader.
+    ``data``: the file's bytes, already read (by :func:`read_small_pngs`).
     """
     path = os.fspath(path)
     if data is not None:
-        yield from _open_image(io.BytesIO(data))
+        pixels = png_fast.read_gray8(data, MAX_PIXELS)
+        if pixels is not None:
+            yield Page(1, pixels)
+        else:
+            yield from _open_image(io.BytesIO(data))
         return
     try:
         info = os.stat(path)

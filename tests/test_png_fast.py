@@ -217,3 +217,17 @@ def test_loader_reads_a_chunk_of_small_pngs_at_once(tmp_path, pictures):
     (page,) = open_pages(paths[1], got[1])
     (alone,) = open_pages(paths[1])
     assert np.array_equal(page.pixels, alone.pixels) and np.array_equal(page.pixels, a)
+
+
+def test_a_chunk_never_decodes_big_pictures_together(tmp_path):
+    """A blank page compresses to a few KB: a chunk of them must not be decoded all at once.
+    Pictures over 256x256 come back as bytes, and open_pages reads them one at a time."""
+    page = np.full((1200, 900), 255, np.uint8)
+    page[500:600, 400:450] = 0
+    path = tmp_path / "page.png"
+    path.write_bytes(png_bytes(Image.fromarray(page)))
+    assert path.stat().st_size < 64 << 10
+    (got,) = read_small_pngs([str(path)])
+    assert isinstance(got, bytes)
+    (read,) = open_pages(str(path), got)
+    assert np.array_equal(read.pixels, page)
