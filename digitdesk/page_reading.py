@@ -15,7 +15,7 @@ from .fields import Field, ReadSettings
 from .loading import LoadError, Page, open_pages, read_small_pngs
 from .model import DigitModel
 from .preprocess import NoInkError, digit_inputs_with_boxes
-from .recognize import Reading, digit_answers, read
+from .recognize import Reading, digit_answers, plainly_one_digit, read
 from .results import ERROR, Box, Result, status_for
 from .sources import Source
 
@@ -50,16 +50,17 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
     """Rows for every page and field of ``sources``, in order."""
     threshold = model.review_threshold if settings.review_below is None else settings.review_below
     results: list[Result] = []
-    pending: list[tuple[Result, np.ndarray, Box, tuple[int, int]]] = []  # digit inputs to batch
+    # Digit inputs to run as one batch: row, input, box, origin, picture, ink in one piece.
+    pending: list[tuple[Result, np.ndarray, Box, tuple[int, int], np.ndarray, bool | None]] = []
 
     deferred: list[tuple[Result, np.ndarray, tuple[int, int]]] = []  # small digit pictures
 
     def digit_inputs(items: list[tuple[Result, np.ndarray, tuple[int, int]]]) -> None:
-        for (row, _, origin), made in zip(items, digit_inputs_with_boxes([it[1] for it in items])):
+        for (row, region, origin), made in zip(items, digit_inputs_with_boxes([it[1] for it in items])):
             if isinstance(made, NoInkError):
                 row.status, row.error = ERROR, _no_ink_message(row.field)
             else:
-                pending.append((row, made[0], Box(*made[1]), origin))
+                pending.append((row, made[0], Box(*made[1]), origin, region, made[2]))
 
     def read_digit(row: Result, region: np.ndarray, origin: tuple[int, int]) -> None:
         # Small pictures are preprocessed a stack at a time at the end of the chunk; big ones
@@ -70,12 +71,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             digit_inputs([(row, region, origin)])
 
     def guarded(row: Result, work: Callable[[], None]) -> None:
-        try:
-            work()
-        except NoInkError:
-            row.status, row.error = ERROR, _no_ink_message(row.field)
-        except Exception as exc:  # a reading bug must cost one row, not the batch
-            row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"
+        _guard(row, work)
         results.append(row)
 
     # Pages are read from their pixels as decoded (8-bit for most scans): every step converts
@@ -96,9 +92,11 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
 
     # Small PNGs (most of a batch of digits) are read for the whole chunk at once.
     prefetched = read_small_pngs([src.path if not src.error else "" for src in sources])
-    simple_digits = settings.mode == "digit" and not settings.fields
+    # Whole small pictures in digit mode go to the chunk's stack; in auto mode too, and those
+    # that turn out not to be plainly one digit are then read one by one as auto mode does.
+    stacked = settings.mode in ("digit", "auto") and not settings.fields
     for src, ready in zip(sources, prefetched):
-        if simple_digits and isinstance(ready, Page) and ready.pixels.size <= _DEFER_PIXELS:
+        if stacked and isinstance(ready, Page) and ready.pixels.size <= _DEFER_PIXELS:
             row = Result(file=src.display, page=1, path=src.path)  # the common case, directly
             results.append(row)
             deferred.append((row, ready.pixels, (0, 0)))
@@ -124,9 +122,29 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
 
     digit_inputs(deferred)
     if pending:  # every single-digit input of the chunk in one model call
+        auto = settings.mode == "auto"
         probs, digits, confidences = digit_answers([p[1] for p in pending], model)
-        for (row, _, box, origin), p, digit, c in zip(pending, probs, digits, confidences):
+        for (row, _, box, origin, region, one_piece), p, digit, c in zip(pending, probs, digits, confidences):
+            if auto and not plainly_one_digit(c, box, one_piece):
+                _read_again(row, region, model, threshold)
+                continue
             row.prediction, row.confidence, row.probabilities, row.digit_confidences = digit, c, p, (c,)
             row.boxes = _offset((box,), origin)
             row.status = status_for(c, threshold)
     return results
+
+
+def _read_again(row: Result, picture: np.ndarray, model: DigitModel, threshold: float) -> None:
+    """Fill ``row`` with the auto-mode reading of a whole small picture that was not plainly
+    one digit (it may be a number)."""
+    _guard(row, lambda: _fill(row, read(picture, model, "auto"), (0, 0), threshold))
+
+
+def _guard(row: Result, work: Callable[[], None]) -> None:
+    """Run ``work`` (which fills ``row``); whatever it raises becomes ``row``'s error."""
+    try:
+        work()
+    except NoInkError:
+        row.status, row.error = ERROR, _no_ink_message(row.field)
+    except Exception as exc:  # a reading bug must cost one row, not the batch
+        row.status, row.error = ERROR, f"could not read this image ({type(exc).__name__}: {exc})"

@@ -410,7 +410,9 @@ def _is_small(shape: tuple[int, ...]) -> bool:
 def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
     """:func:`to_model_input` (with the ink box) for many pictures: the same result for each,
     computed a stack at a time for small pictures of equal size. Each item of the list is
-    ``(image, (x, y, w, h))``, or the :class:`NoInkError` that picture raised.
+    ``(image, (x, y, w, h), one_piece)``, or the :class:`NoInkError` that picture raised;
+    ``one_piece`` says whether the ink (before specks were dropped) was one 8-connected piece,
+    None where it was not looked at (big pictures).
     """
     out: list = [None] * len(grays)
     groups: dict[tuple[int, int], list[int]] = {}
@@ -424,14 +426,15 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
             groups.setdefault(shape, []).append(i)
         else:
             try:
-                out[i] = normalize_digit_with_box(ink_map(gray))
+                out[i] = (*normalize_digit_with_box(ink_map(gray)), None)
             except NoInkError as exc:
                 out[i] = exc
     for idx in groups.values():
         inks, ok = _ink_maps_small(_stack([grays[i] for i in idx]))
         # Pictures in several pieces lose their specks here, all together; then every picture
         # with ink is one that normalize_digit_with_box would take as it is.
-        several = np.flatnonzero(ok & ~_single_component(inks))
+        single = _single_component(inks)
+        several = np.flatnonzero(ok & ~single)
         if len(several):
             inks[several] = _drop_specks(inks[several])[0]
         boxes, simple = _simple_boxes(inks, ok)
@@ -439,13 +442,14 @@ def digit_inputs_with_boxes(grays: list[np.ndarray]) -> list:
         fitted, inked = _fit_and_centre(inks[easy], boxes[easy])
         r0, r1, c0, c1 = boxes[easy].T
         xywh = zip(c0.tolist(), r0.tolist(), (c1 - c0).tolist(), (r1 - r0).tolist())
+        pieces = single.tolist()
         for j, image, has_ink, box in zip(easy.tolist(), fitted, inked.tolist(), xywh):
-            out[idx[j]] = (image, box) if has_ink else NoInkError()
+            out[idx[j]] = (image, box, pieces[j]) if has_ink else NoInkError()
         for j in np.flatnonzero(~simple).tolist():
             try:
                 if not ok[j]:
                     raise NoInkError()
-                out[idx[j]] = normalize_digit_with_box(inks[j], single_component=True)
+                out[idx[j]] = (*normalize_digit_with_box(inks[j], single_component=True), pieces[j])
             except NoInkError as exc:
                 out[idx[j]] = exc
     return out

@@ -53,6 +53,20 @@ def digit_answers(images: Sequence[np.ndarray], model: DigitModel) -> tuple[np.n
 
 _DIGITS = [str(k) for k in range(10)]
 
+# Auto mode reads a picture as one digit without trying it as a number when the digit is read
+# at least this surely from one upright piece of ink (see plainly_one_digit).
+SURE_DIGIT = 0.9
+
+
+def plainly_one_digit(confidence: float, box: Box, one_piece: bool | None) -> bool:
+    """Whether auto mode can take a digit reading as it is: one piece of ink (``one_piece``;
+    None: not known), no wider than tall, read with SURE_DIGIT confidence. Cut into several
+    digits, such ink would have to read surer still to win (pieces joined into one cannot count
+    as digits that clearly stand apart), which only two digits written into one upright blob
+    could do; segmenting it is otherwise wasted work. Most drawings and digit files are this.
+    """
+    return bool(one_piece) and confidence >= SURE_DIGIT and box.w <= box.h
+
 
 def read_digit(gray: np.ndarray, model: DigitModel) -> Reading:
     return read_digit_ink(ink_map(gray), model)
@@ -77,5 +91,5 @@ def read(gray: np.ndarray, model: DigitModel, mode: str = "auto") -> Reading:
     return numbers.read_auto(gray, model)
 
 
-__all__ = ["MODES", "NoInkError", "Reading", "digit_answers", "read", "read_digit", "read_digit_ink",
-           "readings_from_inputs"]
+__all__ = ["MODES", "NoInkError", "Reading", "SURE_DIGIT", "digit_answers", "plainly_one_digit", "read",
+           "read_digit", "read_digit_ink", "readings_from_inputs"]

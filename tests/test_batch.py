@@ -117,4 +117,29 @@ def test_worker_processes_only_for_more_than_one_chunk(tmp_path):
     for i in range(7):
         (few / f"{i}.png").write_bytes(b"")
     assert not uses_workers([str(few)], digits)                # 7 digit files: one chunk
-    assert uses_workers([str(few)], BatchOptions(mode="auto", workers=2))  # 7 pages: chunks of 6
+    assert uses_workers([str(few)], BatchOptions(mode="number", workers=2))  # 7 pages: chunks of 6
+    assert not uses_workers([str(few)], BatchOptions(mode="auto", workers=2))  # chunks of 32
+
+
+def test_auto_mode_batch_reads_each_picture_as_auto_mode_does(folder, tmp_path):
+    """Auto batches stack small pictures like digit mode, and read again one by one those that
+    are not plainly one digit: the rows must be what auto mode gives each picture alone."""
+    from digitdesk.loading import load_gray
+    from digitdesk.model import shared_model
+    from digitdesk.recognize import read
+
+    root, truth = folder
+    x, _ = need_mnist()
+    Image.fromarray(255 - np.concatenate([x[0], x[1], x[2]], axis=1)).save(root.parent / "number.png")
+    paths = [str(root / n) for n in sorted(truth)[:60]] + [str(root.parent / "number.png"), str(root / "zz_blank.png")]
+    need_model()
+    rows = list(run_batch(paths, BatchOptions(mode="auto", workers=1)))
+    model = shared_model()
+    for path, row in zip(paths, rows):
+        try:
+            alone = read(load_gray(path), model, "auto")
+        except Exception:  # noqa: BLE001 - no ink: the row says so
+            assert row.status == "error" and "no digit found" in row.error
+            continue
+        assert row.prediction == alone.text and abs(row.confidence - alone.confidence) < 1e-5
+    assert len(rows[-2].prediction) >= 2  # digits side by side: read again, as a number

@@ -127,11 +127,12 @@ def test_auto_does_not_segment_a_plain_single_digit(model, bank, monkeypatch):
     from scipy import ndimage
 
     from digitdesk.preprocess import ink_map
+    from digitdesk.recognize import SURE_DIGIT
 
     def plain(img) -> bool:  # one 8-connected piece, no wider than tall, read surely
         r = read_digit(img, model)
         pieces = ndimage.label(ink_map(img) > 0.3, structure=np.ones((3, 3)))[1]
-        return r.confidence >= 0.99 and r.boxes[0].w <= r.boxes[0].h and pieces == 1
+        return r.confidence >= SURE_DIGIT and r.boxes[0].w <= r.boxes[0].h and pieces == 1
 
     rng = np.random.default_rng(5)
     sure = [img for img in (bank.sample(k % 10, rng) for k in range(60)) if plain(img)]

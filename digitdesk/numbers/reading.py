@@ -15,7 +15,7 @@ from scipy import ndimage
 from .. import components
 from ..model import DigitModel
 from ..preprocess import NoInkError, ink_map
-from ..recognize import Reading, read_digit_ink
+from ..recognize import Reading, plainly_one_digit, read_digit_ink
 from ..results import Box
 from .marks import DIGIT, SYMBOLS, Mark, classify_marks, digit_height, find_marks
 from .ruled_lines import remove_ruled_lines
@@ -33,8 +33,6 @@ LINE_LEVEL = 0.12
 # the tuning cheques (seeds 1000-1099, 2000-2149): with string model v3, 0.99 keeps the share
 # of wrong "ok" readings where v2 had it at 0.98 (2.3 %); at 0.98 it would be 3.2 %.
 SURE_STRING = 0.99
-# A single digit read at least this surely, from one upright piece of ink, is not segmented.
-SURE_DIGIT = 0.99
 # Digits are at least this tall: pixels, and share of the picture's height.
 MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
 NO_DIGITS = "no digits found: only separators, lines or specks"
@@ -192,15 +190,9 @@ def _clearly_several(path: list[Candidate], layout: Layout) -> bool:
 
 
 def _plainly_one_digit(ink: np.ndarray, digit: Reading) -> bool:
-    """One piece of ink, no wider than tall, that the model reads as one digit with SURE_DIGIT
-    confidence. Cut into several digits, such ink would have to read still more surely to win
-    (pieces joined into one cannot count as digits that clearly stand apart), which only two
-    digits written into one upright blob could do; segmenting it is otherwise wasted work.
-    Most drawings and digit files are this."""
-    if digit.confidence < SURE_DIGIT:
-        return False
+    """:func:`plainly_one_digit` for a digit read from ``ink`` (its pieces counted only if needed)."""
     box = digit.boxes[0]
-    if box.w > box.h:
+    if not plainly_one_digit(digit.confidence, box, True):
         return False
     return int(components.component_counts((ink > INK_LEVEL)[None])[0]) == 1
 
