@@ -29,6 +29,7 @@ class Reading:
     digit_confidences: tuple[float, ...] = ()
     boxes: tuple[Box, ...] = ()
     inputs: list[np.ndarray] = field(default_factory=list)  # the 28x28 images the model saw
+    strip: Optional[np.ndarray] = None  # what the string model saw, when its reading is given
 
 
 def readings_from_inputs(

@@ -302,3 +302,28 @@ def test_a_mouse_move_repaints_all_that_the_stroke_changed(qtbot):
         rect = canvas._last_segment_rect()
         assert all(rect.contains(int(x), int(y)) for y, x in changed)
     canvas._end()
+
+
+def test_the_string_models_strip_is_shown_when_it_gave_the_reading(qtbot, monkeypatch):
+    """No per-digit tiles exist when the string model's reading wins: the preview and the
+    Images workspace show the strip it saw instead of nothing."""
+    from digitdesk.gui import reading as gui_reading
+    from digitdesk.gui.images_page import read_gray_item
+    from digitdesk.gui.model_inputs_view import ModelInputsView
+    from digitdesk.recognize import Reading
+
+    strip = np.zeros((32, 256), np.float32)
+    strip[4:28, 20:40] = 1.0
+    view = show_widget(qtbot, ModelInputsView(), 300, 120)
+    view.set_inputs([], "5044", strip=strip)
+    assert view.shows_strip() and view.tile_count() == 0 and view.heightForWidth(248) == 31 + 16
+    shot = view.grab().toImage()
+    assert shot.pixelColor(30 * 248 // 256, 16).lightness() > 200  # the ink, white on black
+    view.set_inputs([np.zeros((28, 28), np.float32)], "7", strip=strip)
+    assert not view.shows_strip() and view.tile_count() == 1  # tiles, when there are some
+
+    read = Reading("5044", 0.48, "number", digit_confidences=(0.9,) * 4, strip=strip)
+    monkeypatch.setattr(gui_reading, "read_picture", lambda gray, model, mode="auto": read)
+    item = read_gray_item(np.full((40, 160), 0.9, np.float32), "amount.png", model=None, threshold=0.9)
+    assert item.text == "5044" and not item.strip.isNull()
+    assert (item.strip.width(), item.strip.height()) == (192, 24)  # whole, in the column

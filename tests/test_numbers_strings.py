@@ -80,3 +80,30 @@ def test_training_cheque_strips_come_through_every_scan_format():
     assert len(x) == len(y) >= 3 and y.shape[1] == MAX_DIGITS
     assert all(row[0] > 0 for row in y)        # every strip has at least one digit to read
     assert all(s.max() > 128 for s in x)       # and ink in it
+
+
+def test_the_string_reading_carries_what_the_string_model_saw():
+    """The GUI shows the strip when the string model gave the reading (there are no per-digit
+    28x28 inputs then); a reading both readers agree on keeps segmentation's inputs instead."""
+    from digitdesk.numbers.reading import prepare_ink
+    from digitdesk.numbers.string_reading import read_strip
+
+    class ReadsTwelve:  # a string model that reads "12" whatever strip it is given
+        def frames(self, strips):
+            f = np.full((len(strips), FRAMES, 11), 1e-4, np.float32)
+            f[:, :, 0] = 1.0                      # blank everywhere...
+            f[:, 10, 0], f[:, 10, 2] = 1e-4, 1.0  # ...but a 1
+            f[:, 20, 0], f[:, 20, 3] = 1e-4, 1.0  # and a 2
+            return f
+
+    ink = np.zeros((60, 120), np.float32)
+    ink[10:50, 20:26] = 1.0
+    ink[10:50, 60:85] = 1.0
+    ctc = read_strip(prepare_ink(ink, lines=False), ReadsTwelve(), ink.shape)
+    assert ctc.text == "12" and ctc.strip.shape == (STRIP_H, STRIP_W) and ctc.strip.max() > 0.5
+    seg = reading("13", [0.99, 0.99])
+    seg.inputs = [np.zeros((28, 28), np.float32)] * 2
+    out = combine(seg, ctc)
+    assert out.text == "12" and out.strip is ctc.strip and not out.inputs
+    agreed = combine(reading("12", [0.99, 0.99]), ctc)
+    assert agreed.strip is None

@@ -224,7 +224,7 @@ class DrawPage(QWidget):
                 self._show_digit_bars(shown, least_sure=True)
         else:
             self.bars.set_probabilities(None)
-        self.preview.set_inputs(reading.inputs, reading.text, shown)
+        self.preview.set_inputs(reading.inputs, reading.text, shown, strip=reading.strip)
         labels = list(reading.text) if len(reading.text) == len(reading.boxes) else [""] * len(reading.boxes)
         self.canvas.set_boxes([(b.x, b.y, b.w, b.h, t) for b, t in zip(reading.boxes, labels)])
 

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 
 from .statuses import ERROR, REVIEW
 from .icons import themed
-from .qt_images import model_inputs_strip, thumbnail_from_gray
+from .qt_images import gray_to_qimage, model_inputs_strip, thumbnail_from_gray
 from .rows_model import RowsModel
 from .status_colors import status_brush
 
 # The Images workspace is for a handful of pictures; whole folders of scans belong in Batch.
 MAX_IMAGES = 1000
+# The string model's 256x32 input, shown whole in the Model input column.
+STRIP_CELL_W = 192
 
 
 @dataclass
@@ -126,7 +128,8 @@ def read_gray_item(gray, name: str, model, threshold: float, path: str = "", pag
         item.message = f"could not read this picture ({type(exc).__name__}: {exc})"
         return item
     item.text, item.confidence, item.boxes = reading.text, reading.confidence, tuple(reading.boxes)
-    item.strip = model_inputs_strip(reading.inputs, scale=2)
+    item.strip = model_inputs_strip(reading.inputs, scale=2) if reading.inputs or reading.strip is None \
+        else gray_to_qimage(reading.strip).scaledToWidth(STRIP_CELL_W)  # the string model's input
     item.status = status_for(reading.confidence, threshold) if reading.text else ERROR
     if not reading.text:
         item.message = "no digits could be read"

@@ -1,4 +1,7 @@
-"""The 28x28 pictures the model saw, one tile per digit: click a tile to see that digit's bars."""
+"""The 28x28 pictures the model saw, one tile per digit: click a tile to see that digit's bars.
+
+When the string model gave the reading, what it saw is one strip of the whole number instead.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from .qt_images import gray_to_qimage
 
 TILE = 56   # 28 pixels shown at 2x
 GAP = 6
+STRIP_SHOWN = 4 * (TILE + GAP)  # the string model's 256x32 strip, at most this wide
 
 
 class ModelInputsView(QWidget):
@@ -23,13 +27,19 @@ class ModelInputsView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._tiles: list[QImage] = []
         self._labels: list[str] = []
+        self._strip: Optional[QImage] = None
+        self._strip_label = ""
         self.selected = -1
 
-    def set_inputs(self, inputs: Sequence, labels: str = "", selected: int = -1) -> None:
+    def set_inputs(self, inputs: Sequence, labels: str = "", selected: int = -1, strip=None) -> None:
+        """Tiles for ``inputs``; with none, the string model's ``strip`` (if any) instead."""
+        self._strip = gray_to_qimage(strip) if strip is not None and not len(inputs) else None
+        self._strip_label = labels if self._strip is not None else ""
         self._tiles = [gray_to_qimage(i) for i in inputs]
         self._labels = list(labels) if len(labels) == len(self._tiles) else [""] * len(self._tiles)
         self.selected = selected
-        self.setAccessibleDescription(f"{len(self._tiles)} model input(s): {labels}" if self._tiles else "none")
+        self.setAccessibleDescription(f"{len(self._tiles)} model input(s): {labels}" if self._tiles else
+                                      "the string model's input" if self._strip is not None else "none")
         self.setCursor(Qt.CursorShape.PointingHandCursor if len(self._tiles) > 1 else Qt.CursorShape.ArrowCursor)
         self.update()
 
@@ -38,6 +48,13 @@ class ModelInputsView(QWidget):
 
     def tile_count(self) -> int:
         return len(self._tiles)
+
+    def shows_strip(self) -> bool:
+        return self._strip is not None
+
+    def _strip_rect(self, width: int) -> QRectF:
+        w = min(width, STRIP_SHOWN)
+        return QRectF(0, 0, w, w * self._strip.height() / max(self._strip.width(), 1))
 
     def select(self, index: int) -> None:
         self.selected = index
@@ -52,6 +69,8 @@ class ModelInputsView(QWidget):
         return QSize(4 * (TILE + GAP), TILE + 22)
 
     def heightForWidth(self, width: int) -> int:
+        if self._strip is not None:
+            return int(self._strip_rect(width).height()) + 16
         per_row = max(1, (width + GAP) // (TILE + GAP))
         rows = max(1, -(-len(self._tiles) // per_row))
         return rows * (TILE + GAP + 16)
@@ -70,6 +89,12 @@ class ModelInputsView(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         pal = self.palette()
+        if self._strip is not None:
+            rect = self._strip_rect(self.width())
+            painter.drawImage(rect, self._strip)
+            painter.setPen(pal.color(QPalette.ColorRole.WindowText))
+            painter.drawText(QRectF(0, rect.bottom() + 1, rect.width(), 15), Qt.AlignmentFlag.AlignCenter,
+                             f"the string model's input: {self._strip_label}")
         for k, image in enumerate(self._tiles):
             rect = self._tile_rect(k)
             painter.drawImage(rect, image)

@@ -69,6 +69,7 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
         mode="number",
         digit_confidences=dec.confidences,
         boxes=tuple(boxes),
+        strip=strip,
     )
 
 
