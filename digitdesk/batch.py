@@ -205,91 +205,91 @@ def run_batch_rendered(
     """
     paths = [os.fspath(p) for p in paths]
     started = time.perf_counter()
-    size = _chunk_size(options)
-    # Workers start before the folder is counted, so the two overlap.
+    # Workers start before the folder is walked, so the two overlap.
     pool = _Pool(options.workers or os.cpu_count() or 1, options) if uses_workers(paths, options) else None
     try:
-        yield from _read_all(paths, options, render, pool, size, progress, cancel, started)
+        yield from _Reading(paths, options, render, pool, progress, cancel, started).chunks()
     finally:
         if pool is not None:
             pool.shutdown()
 
 
-def _read_all(paths, options: BatchOptions, render: Render, pool: Optional[_Pool], size: int, progress,
-              cancel, started: float) -> Iterator:
-    """The body of :func:`run_batch_rendered`, with the pool (None: read here) already started."""
-    done = produced = 0
-    chunks = _chunks(iter_sources(paths, options.recursive), size)
-    inflight: deque[tuple[list[Source], Future]] = deque()
-    window = 2 * pool.workers + 1 if pool is not None else 0
-    for chunk in islice(chunks, window):  # the workers start reading at once
-        inflight.append((chunk, pool.submit(chunk, render)))
-    # The folder is counted (for progress and ETA) beside the reading: counting 50,000 files
-    # takes ~0.1 s, in which the workers would otherwise wait for more chunks. Progress is told
-    # from the first chunk read on.
-    counted: list[int] = []
-    counter = threading.Thread(target=lambda: counted.append(count_sources(paths, options.recursive)),
-                               name="digitdesk-count", daemon=True)
-    counter.start()
+class _Reading:
+    """One run of :func:`run_batch_rendered`, with the pool (None: read here) already started:
+    the chunks in order, progress after each, and the folder counted beside the reading."""
 
-    def cancelled() -> bool:
-        return cancel is not None and cancel.is_set()
+    def __init__(self, paths: list[str], options: BatchOptions, render: Render, pool: Optional[_Pool],
+                 progress: Optional[Callable[[Progress], None]], cancel: Optional[threading.Event],
+                 started: float):
+        self.options, self.render, self.pool = options, render, pool
+        self.progress, self.cancel, self.started = progress, cancel, started
+        self.done = self.produced = 0
+        self.told: Optional[tuple[int, int]] = None
+        self.sources = _chunks(iter_sources(paths, options.recursive), _chunk_size(options))
+        self.inflight: deque[tuple[list[Source], Future]] = deque()
+        self.window = 2 * pool.workers + 1 if pool is not None else 0
+        for chunk in islice(self.sources, self.window):  # the workers start reading at once
+            self.inflight.append((chunk, pool.submit(chunk, render)))
+        # The folder is counted (for progress and ETA) beside the reading: counting 50,000
+        # files takes ~0.1 s, in which the workers would otherwise wait for more chunks.
+        # Progress is told from the first chunk read on.
+        self.counted: list[int] = []
+        self.counter = threading.Thread(target=lambda: self.counted.append(count_sources(paths, options.recursive)),
+                                        name="digitdesk-count", daemon=True)
+        self.counter.start()
 
-    told: list[tuple[int, int]] = []
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
 
-    def report() -> None:
+    def report(self) -> None:
         """Tell progress after each chunk (and at the end), once: the count is done by then."""
-        if progress is None or told == [(done, produced)]:
+        if self.progress is None or self.told == (self.done, self.produced):
             return
-        if not cancelled():  # a cancelled batch does not wait for a long count to finish
-            counter.join()
-        told[:] = [(done, produced)]
-        total = counted[0] if counted else done
-        progress(Progress(done, max(total, done), produced, time.perf_counter() - started))
+        if not self.cancelled():  # a cancelled batch does not wait for a long count to finish
+            self.counter.join()
+        self.told = (self.done, self.produced)
+        total = max(self.counted[0] if self.counted else 0, self.done)
+        self.progress(Progress(self.done, total, self.produced, time.perf_counter() - self.started))
 
-    def deliver(chunk: list[Source], rendered):
-        nonlocal done, produced
-        produced += len(rendered)
-        done += len(chunk)
+    def deliver(self, chunk: list[Source], rendered):
+        self.produced += len(rendered)
+        self.done += len(chunk)
         return rendered
 
-    try:
-        yield from _deliver_all(chunks, inflight, window, options, render, pool, deliver, report, cancelled)
-    finally:
-        report()
+    def chunks(self) -> Iterator:
+        try:
+            for rendered in self._here() if self.pool is None else self._through_pool():
+                yield rendered
+                self.report()
+        finally:
+            self.report()
 
-
-def _deliver_all(chunks, inflight, window, options: BatchOptions, render: Render, pool: Optional[_Pool],
-                 deliver, report, cancelled) -> Iterator:
-    """The reading loop of :func:`_read_all`: in this process, or through the pool's window."""
-    if pool is None:
+    def _here(self) -> Iterator:
         from .page_reading import read_sources
 
         from .model import shared_model
 
-        model = shared_model(options.model_path)
-        for chunk in chunks:
-            if cancelled():
+        model = shared_model(self.options.model_path)
+        for chunk in self.sources:
+            if self.cancelled():
                 return
-            results = read_sources(chunk, options.settings, model)
-            yield deliver(chunk, results if render is None else render(results))
-            report()
-        return
+            results = read_sources(chunk, self.options.settings, model)
+            yield self.deliver(chunk, results if self.render is None else self.render(results))
 
-    for chunk in chunks:
-        if cancelled():
-            break
-        inflight.append((chunk, pool.submit(chunk, render)))
-        while inflight and (len(inflight) >= window or inflight[0][1].done()):
-            chunk_done, future = inflight.popleft()
-            yield deliver(chunk_done, pool.collect(chunk_done, future, render))
-            report()
-            if cancelled():
+    def _through_pool(self) -> Iterator:
+        pool, inflight, render = self.pool, self.inflight, self.render
+        for chunk in self.sources:
+            if self.cancelled():
                 break
-    while inflight:
-        chunk_done, future = inflight.popleft()
-        if cancelled() and not future.done():
-            future.cancel()
-            continue
-        yield deliver(chunk_done, pool.collect(chunk_done, future, render))
-        report()
+            inflight.append((chunk, pool.submit(chunk, render)))
+            while inflight and (len(inflight) >= self.window or inflight[0][1].done()):
+                chunk_done, future = inflight.popleft()
+                yield self.deliver(chunk_done, pool.collect(chunk_done, future, render))
+                if self.cancelled():
+                    break
+        while inflight:
+            chunk_done, future = inflight.popleft()
+            if self.cancelled() and not future.done():
+                future.cancel()
+                continue
+            yield self.deliver(chunk_done, pool.collect(chunk_done, future, render))
