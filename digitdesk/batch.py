@@ -103,7 +103,7 @@ def _chunk_size(options: BatchOptions) -> int:
     costs milliseconds, so its chunks stay smaller. Pages with fields are heavy."""
     if options.fields:
         return 6
-    return 128 if options.mode == "digit" else 32 if options.mode == "auto" else 6
+    return 512 if options.mode == "digit" else 32 if options.mode == "auto" else 6
 
 
 def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
