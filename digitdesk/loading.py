@@ -32,8 +32,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # PNGs up to this size are read whole and tried with the fast 8-bit grey reader first.
 _FAST_PNG_BYTES = 64 << 20
 # Files up to this size are read a batch chunk at a time by read_small_pngs, and decoded
-# together when their pictures are no bigger than this: a chunk of 128 files never holds more
-# than ~8 MB of pixels (a blank 300-dpi page compresses to well under the byte limit).
+# together when their pictures are no bigger than this: a chunk of 512 files never holds more
+# than ~32 MB of pixels (a blank 300-dpi page compresses to well under the byte limit).
 _SMALL_PNG_BYTES = 256 << 10
 _BATCH_PIXELS = 256 * 256
 
