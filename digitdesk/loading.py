@@ -31,10 +31,11 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 # PNGs up to this size are read whole and tried with the fast 8-bit grey reader first.
 _FAST_PNG_BYTES = 64 << 20
-# Files up to this size are read a batch chunk at a time by read_small_pngs, and decoded
-# together when their pictures are no bigger than this: a chunk of 512 files never holds more
-# than ~32 MB of pixels (a blank 300-dpi page compresses to well under the byte limit).
-_SMALL_PNG_BYTES = 256 << 10
+# Files up to this size are read a batch chunk at a time by read_small_pngs (a 256x256 grey
+# PNG of noise fits), and decoded together when their pictures are no bigger than 256x256: a
+# chunk of 512 files holds at most ~48 MB of file bytes and ~32 MB of pixels (a blank 300-dpi
+# page compresses to a few KB, so the pixel bound matters).
+_SMALL_PNG_BYTES = 96 << 10
 _BATCH_PIXELS = 256 * 256
 
 # Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
@@ -151,7 +152,7 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
 def read_small_pngs(paths: Sequence[str]) -> list[Page | bytes | None]:
     """For each of ``paths``: its page if it is a small 8-bit grey PNG of up to 256x256 pixels
     (most files in a batch of digits), decoded together with the others
-    (:func:`png_fast.read_gray8_many`); the bytes read if it is another PNG of up to 256 KB
+    (:func:`png_fast.read_gray8_many`); the bytes read if it is another PNG of up to 96 KB
     (give them to :func:`open_pages` as ``data``); else None.
 
     Nothing here raises or judges: whatever is odd about a file is left to :func:`open_pages`.
