@@ -204,11 +204,7 @@ def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[P
     """
     path = os.fspath(path)
     if data is not None:
-        pixels = png_fast.read_gray8(data, MAX_PIXELS)
-        if pixels is not None:
-            yield Page(1, pixels)
-        else:
-            yield from _open_image(io.BytesIO(data))
+        yield from _png_pages(data)
         return
     try:
         info = os.stat(path)
@@ -228,19 +224,23 @@ def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[P
     with handle:
         try:
             head = handle.read(len(png_fast.SIGNATURE))
-            source = handle
             if head == png_fast.SIGNATURE and size <= _FAST_PNG_BYTES:
                 data = head + handle.read()
-                pixels = png_fast.read_gray8(data, MAX_PIXELS)
-                if pixels is not None:
-                    yield Page(1, pixels)
-                    return
-                source = io.BytesIO(data)  # Pillow's way, without reading the file again
             else:
                 handle.seek(0)
         except OSError as exc:
             raise LoadError(_describe_os_error(path, exc)) from None
-        yield from _open_image(source)
+        yield from _png_pages(data) if data is not None else _open_image(handle)
+
+
+def _png_pages(data: bytes) -> Iterator[Page]:
+    """The page of a PNG read whole: the fast 8-bit grey reader's, else Pillow's from the same
+    bytes (the file is not read again)."""
+    pixels = png_fast.read_gray8(data, MAX_PIXELS)
+    if pixels is not None:
+        yield Page(1, pixels)
+    else:
+        yield from _open_image(io.BytesIO(data))
 
 
 def _open_image(source: IO[bytes]) -> Iterator[Page]:

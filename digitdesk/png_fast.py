@@ -44,7 +44,7 @@ def read_gray8_many(datas: Sequence[bytes], max_pixels: int) -> list[np.ndarray 
     left to :func:`read_gray8`, which answers for them exactly as it would alone.
     """
     out: list[np.ndarray | None] = [None] * len(datas)
-    groups: dict[tuple[int, int], list[tuple[int, bytes]]] = {}
+    groups: dict[tuple[int, int], list[tuple[int, bytes, bytes]]] = {}
     for i, data in enumerate(datas):
         parsed = _parse(data, max_pixels)
         if parsed is None:
@@ -55,22 +55,21 @@ def read_gray8_many(datas: Sequence[bytes], max_pixels: int) -> list[np.ndarray 
         except zlib.error:
             rows = b""
         if len(rows) == h * (w + 1) and max(rows[:: w + 1]) <= 4:
-            groups.setdefault((w, h), []).append((i, rows))
+            groups.setdefault((w, h), []).append((i, idat, rows))
         else:
             out[i] = _decode_or_none(idat, (w, h))
     for (w, h), items in groups.items():
-        if len(items) == 1:
-            i, rows = items[0]
-            out[i] = _decode_or_none(zlib.compress(rows, 0), (w, h))
-            continue
         gap = bytes(w + 1)  # filter "none" and a row of zeros
-        tall = _decode_or_none(zlib.compress(gap.join(rows for _, rows in items), 0), (w, len(items) * (h + 1) - 1))
-        if tall is None:  # cannot happen with the rows checked above; answer each alone anyway
-            for i, rows in items:
-                out[i] = _decode_or_none(zlib.compress(rows, 0), (w, h))
+        tall = None
+        if len(items) > 1:
+            tall = _decode_or_none(zlib.compress(gap.join(rows for _, _, rows in items), 0),
+                                   (w, len(items) * (h + 1) - 1))
+        if tall is None:  # a picture alone, or (it cannot happen with the rows checked) a failure
+            for i, idat, _ in items:
+                out[i] = _decode_or_none(idat, (w, h))
             continue
         stack = np.concatenate((tall, np.zeros((1, w), np.uint8))).reshape(len(items), h + 1, w)[:, :h]
-        for k, (i, _) in enumerate(items):
+        for k, (i, _, _) in enumerate(items):
             out[i] = stack[k]
     return out
 
