@@ -70,6 +70,12 @@ def _window(field: Field, width: int, height: int) -> tuple[int, int, int, int, 
     return x0, y0, x1, y1, (fx - x0, fy - y0, fw, fh)
 
 
+def window_rows(field: Field, width: int, height: int) -> int:
+    """How many top rows of a ``width`` x ``height`` page locating ``field`` looks at: a batch
+    decodes no further (:mod:`digitdesk.top_rows`)."""
+    return _window(field, width, height)[3]
+
+
 def _line_skew(mask: np.ndarray, min_len: int) -> float:
     """Skew (radians, positive = the page turned counter-clockwise) from long ruled lines.
 
@@ -144,12 +150,14 @@ def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[i
     return best[1], True
 
 
-def locate_field(page_gray: np.ndarray, field: Field) -> Located:
+def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | None = None) -> Located:
     """The field's own ink, upright, with everything outside the field left out.
 
-    Raises :class:`NoInkError` when the field (and its surroundings) hold no ink.
+    ``size``: the page's width and height when ``page_gray`` holds only its top rows (at
+    least :func:`window_rows` of them). Raises :class:`NoInkError` when the field (and its
+    surroundings) hold no ink.
     """
-    height, width = np.shape(page_gray)
+    width, height = size or np.shape(page_gray)[::-1]
     x0, y0, x1, y1, rect = _window(field, width, height)
     ink = ink_map(np.asarray(page_gray)[y0:y1, x0:x1])
     fw, fh = rect[2], rect[3]
@@ -218,17 +226,19 @@ def locate_field(page_gray: np.ndarray, field: Field) -> Located:
     return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped, (own_labels, pieces))
 
 
-def field_region(page_gray: np.ndarray, field: Field) -> tuple[np.ndarray, tuple[int, int]]:
+def field_region(page_gray: np.ndarray, field: Field, size: tuple[int, int] | None = None) -> tuple[np.ndarray, tuple[int, int]]:
     """The field of a page as a grey picture (dark ink on white) and its top-left page pixel.
 
     Feed the picture to :func:`digitdesk.recognize.read`; add the corner to the reading's boxes
     to place them on the page (exact for a straight page, within a few pixels for a skewed one).
     """
-    found = locate_field(page_gray, field)
+    found = locate_field(page_gray, field, size)
     return 1.0 - found.ink, found.origin
 
 
-def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str | None = None) -> Reading:
+def read_field(
+    page_gray: np.ndarray, field: Field, model: DigitModel, mode: str | None = None, size: tuple[int, int] | None = None
+) -> Reading:
     """Locate and read one field of a page; boxes are in page pixels.
 
     ``mode`` defaults to the field's own. Same result as ``read(field_region(...))`` with the
@@ -238,7 +248,7 @@ def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str
     from .recognize import read
 
     mode = mode or field.mode
-    found = locate_field(page_gray, field)
+    found = locate_field(page_gray, field, size)
     if mode == "number":
         reading = read_number_ink(found.ink, model, lines=False, pieces=found.pieces)
     else:
@@ -248,4 +258,4 @@ def read_field(page_gray: np.ndarray, field: Field, model: DigitModel, mode: str
     return reading
 
 
-__all__ = ["Located", "field_region", "locate_field", "read_field"]
+__all__ = ["Located", "field_region", "locate_field", "read_field", "window_rows"]
