@@ -7,8 +7,10 @@ PNG, LZW TIFF and G4 TIFF in turn) unless ``--folder`` already holds them, then 
 the same run:
 
 * the floor: Pillow decoding every scan, nothing else, on all workers;
-* digitdesk: load the page (digitdesk.loading), locate the amount field of the template and
-  read it as a number (digitdesk.field_locate.read_field), on all workers;
+* digitdesk in a pool: load the page as a batch does (digitdesk.loading, decoded only down to
+  the rows the field needs), locate the amount field of the template and read it as a number
+  (digitdesk.field_locate.read_field), on all workers;
+* ``digitdesk classify --template`` on the same scans, the whole process timed;
 * the plain pipeline, as the baseline: the field cut at its nominal place, threshold,
   connected components, each blob classified by the same CNN;
 * CPU time per scan in one process (decode, load, read_field; each scan's least of three):
@@ -89,28 +91,21 @@ def _init(model_path: str, template_path: str):
     (_field,) = load_template(template_path).fields
 
 
-def _read(path: str) -> tuple[str, float, str]:
-    from digitdesk.field_locate import read_field
-    from digitdesk.loading import open_pages
+def _rows(width: int, height: int) -> int:
+    from digitdesk.field_locate import window_rows
 
-    try:
-        for page in open_pages(path):
-            r = read_field(page.gray, _field, _model, "number")
-            return r.text, r.confidence, ""
-    except Exception as exc:  # reported, counted as wrong
-        return "", 0.0, f"{type(exc).__name__}: {exc}"
-    return "", 0.0, "no page"
+    return window_rows(_field, width, height)
 
 
 def _read_uint8(path: str) -> tuple[str, float, str]:
-    """Like :func:`_read`, with the loader's 8-bit pixels (``Page.pixels``): no float copy of
-    the whole page, only of the field's window inside read_field."""
+    """As a batch reads: the loader's 8-bit pixels (``Page.pixels``), decoded only down to the
+    rows the field needs (no float copy of the page, only of the field's window)."""
     from digitdesk.field_locate import read_field
     from digitdesk.loading import open_pages
 
     try:
-        for page in open_pages(path):
-            r = read_field(page.pixels, _field, _model, "number")
+        for page in open_pages(path, rows=_rows):
+            r = read_field(page.pixels, _field, _model, "number", page.size)
             return r.text, r.confidence, ""
     except Exception as exc:
         return "", 0.0, f"{type(exc).__name__}: {exc}"
@@ -161,18 +156,35 @@ def cpu_per_scan(paths: list[str], rounds: int = 3) -> tuple[float, float, float
                 best[i] = min(best[i], time.process_time() - t)
         return sum(best) / len(items)
 
-    pages = [next(iter(open_pages(p))).pixels for p in paths]
-    return (least(_decode_only, paths), least(lambda p: next(iter(open_pages(p))).pixels, paths),
+    pages = [next(iter(open_pages(p, rows=_rows))) for p in paths]
+    return (least(_decode_only, paths), least(lambda p: next(iter(open_pages(p, rows=_rows))).pixels, paths),
             least(_safe_read, pages))
 
 
-def _safe_read(pixels) -> None:
+def _safe_read(page) -> None:
     from digitdesk.field_locate import read_field
 
     try:
-        read_field(pixels, _field, _model, "number")
+        read_field(page.pixels, _field, _model, "number", page.size)
     except Exception:  # counted in the timed runs
         pass
+
+
+def run_cli(paths: list[str], template: str, model: str, workers: int) -> tuple[list[str], float]:
+    """``digitdesk classify --template`` on the scans, timed as a whole process: the amounts
+    it read (in the order of ``paths``) and the seconds it took."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.csv"
+        cmd = [sys.executable, "-m", "digitdesk", "classify", "--template", template, "-q",
+               "--workers", str(workers), "-o", str(out), *paths] + (["--model", model] if model else [])
+        t = time.perf_counter()
+        subprocess.run(cmd, check=False, cwd=ROOT)
+        seconds = time.perf_counter() - t
+        with open(out, newline="", encoding="utf-8") as f:
+            got = {r["file"]: r["prediction"] for r in csv.DictReader(f)}
+    return [got.get(p, got.get(Path(p).name, "")) for p in paths], seconds
 
 
 def timed_map(workers, fn, items, initargs=None):
@@ -208,15 +220,15 @@ def main(argv=None) -> int:
 
     # Each side is timed more than once, interleaved, and its best run kept (the floor's best
     # of three): on a shared machine a passing load spike must not flatter or sink the ratio.
-    floors, runs, runs8 = [], [], []
+    floors, runs, clis = [], [], []
     for _ in range(2):
         floors.append(len(paths) / timed_map(args.workers, _decode_only, paths)[1])
-        reads, read_s = timed_map(args.workers, _read, paths, (args.model, template))
+        reads, read_s = timed_map(args.workers, _read_uint8, paths, (args.model, template))
         runs.append(len(paths) / read_s)
-        reads8, read8_s = timed_map(args.workers, _read_uint8, paths, (args.model, template))
-        runs8.append(len(paths) / read8_s)
+        cli_reads, cli_s = run_cli(paths, template, args.model, args.workers)
+        clis.append(len(paths) / cli_s)
     floors.append(len(paths) / timed_map(args.workers, _decode_only, paths)[1])
-    floor, rate, rate8 = max(floors), max(runs), max(runs8)
+    floor, rate, cli_rate = max(floors), max(runs), max(clis)
     plain, _ = timed_map(args.workers, _plain, paths, (args.model, template))
 
     truth = [r["amount"] for r in rows]
@@ -228,13 +240,14 @@ def main(argv=None) -> int:
 
     print(f"\n{len(paths)} scans, 200 dpi, {args.workers} workers, model {_model.path}")
     print(f"  decode-only floor (Pillow)   {floor:8.1f} scans/s   (best of {', '.join(f'{f:.0f}' for f in floors)})")
-    print(f"  digitdesk read_field         {rate:8.1f} scans/s   ratio to floor {rate / floor:.2f}"
-          f"   (pages from digitdesk.loading, float32; best of {', '.join(f'{r:.0f}' for r in runs)})")
-    print(f"  read_field on Page.pixels    {rate8:8.1f} scans/s   ratio to floor {rate8 / floor:.2f}"
-          f"   (same readings: {sum(a[0] == b[0] for a, b in zip(reads, reads8))}/{len(reads)})")
+    print(f"  load + read_field, pool      {rate:8.1f} scans/s   ratio to floor {rate / floor:.2f}"
+          f"   (best of {', '.join(f'{r:.0f}' for r in runs)})")
+    print(f"  digitdesk classify (CLI)     {cli_rate:8.1f} scans/s   ratio to floor {cli_rate / floor:.2f}"
+          f"   (whole process, start-up included; best of {', '.join(f'{r:.0f}' for r in clis)};"
+          f" same readings: {sum(a == b[0] for a, b in zip(cli_reads, reads))}/{len(reads)})")
     decode_cpu, load_cpu, read_cpu = cpu_per_scan(paths)
     print(f"  CPU per scan, one process    decode {1e3 * decode_cpu:.2f} ms; load {1e3 * load_cpu:.2f} ms +"
-          f" read_field {1e3 * read_cpu:.2f} ms (Page.pixels): ratio {decode_cpu / (load_cpu + read_cpu):.2f}")
+          f" read_field {1e3 * read_cpu:.2f} ms: ratio {decode_cpu / (load_cpu + read_cpu):.2f}")
     print(f"  exact amount, digitdesk      {right.mean():8.2%}   ({right.sum()}/{len(right)})")
     print(f"  exact amount, plain pipeline {plain_right.mean():8.2%}   (threshold, components, CNN per blob)")
     ok = conf >= threshold

@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from . import png_fast
 from .preprocess import as_float_gray
+from .top_rows import RowsWanted, is_tiff, jpeg_top, tiff_cut
 
 # Refuse bigger pictures before decoding them: 100 megapixels is an A3 page at 600 dpi.
 MAX_PIXELS = 100_000_000
@@ -40,6 +41,9 @@ _BATCH_PIXELS = 256 * 256
 
 # Formats whose EXIF orientation tag cameras and phones set; reading EXIF elsewhere costs time.
 _EXIF_ROTATED = frozenset({"JPEG", "MPO", "WEBP", "HEIF"})
+_ORIENTATION = 0x0112
+# TIFFs up to this size are read whole when only their top rows are wanted (top_rows.tiff_cut).
+_CUT_TIFF_BYTES = 64 << 20
 
 
 class LoadError(Exception):
@@ -57,10 +61,17 @@ class Page:
 
     page: int  # 1-based
     pixels: np.ndarray
+    # The page's height when ``pixels`` holds only its top rows (``open_pages(rows=...)``).
+    full_height: int | None = None
 
     @cached_property
     def gray(self) -> np.ndarray:
         return as_float_gray(self.pixels)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height of the whole page, decoded or not."""
+        return self.pixels.shape[1], self.full_height or self.pixels.shape[0]
 
 
 def image_to_gray(image: Image.Image) -> np.ndarray:
@@ -196,15 +207,18 @@ def _read_small(path: str) -> bytes | None:
         os.close(fd)
 
 
-def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[Page]:
+def open_pages(path: str | os.PathLike, data: bytes | None = None, rows: RowsWanted | None = None) -> Iterator[Page]:
     """Yield the grey pages of one file; raise :class:`LoadError` for anything unreadable.
 
     A multi-page TIFF whose later page is damaged still yields the earlier pages first.
     ``data``: the file's bytes, already read (by :func:`read_small_pngs`).
+    ``rows(width, height)``: how many top rows of a page the caller reads (a template's fields);
+    PNG, JPEG and TIFF pages may then hold only those (:attr:`Page.full_height` says so), the
+    rest is not decoded (:mod:`.top_rows`).
     """
     path = os.fspath(path)
     if data is not None:
-        yield from _png_pages(data)
+        yield from _png_pages(data, rows)
         return
     try:
         info = os.stat(path)
@@ -222,28 +236,51 @@ def open_pages(path: str | os.PathLike, data: bytes | None = None) -> Iterator[P
     except OSError as exc:
         raise LoadError(_describe_os_error(path, exc)) from None
     with handle:
+        cut = None
         try:
             head = handle.read(len(png_fast.SIGNATURE))
             if head == png_fast.SIGNATURE and size <= _FAST_PNG_BYTES:
                 data = head + handle.read()
+            elif rows is not None and is_tiff(head) and size <= _CUT_TIFF_BYTES:
+                cut = tiff_cut(head + handle.read(), rows)
+                handle.seek(0)
             else:
                 handle.seek(0)
         except OSError as exc:
             raise LoadError(_describe_os_error(path, exc)) from None
-        yield from _png_pages(data) if data is not None else _open_image(handle)
+        if data is not None:
+            yield from _png_pages(data, rows)
+        elif cut is not None:
+            yield from _cut_tiff_pages(*cut)
+        else:
+            yield from _open_image(handle, rows)
 
 
-def _png_pages(data: bytes) -> Iterator[Page]:
+def _png_pages(data: bytes, rows: RowsWanted | None = None) -> Iterator[Page]:
     """The page of a PNG read whole: the fast 8-bit grey reader's, else Pillow's from the same
     bytes (the file is not read again)."""
-    pixels = png_fast.read_gray8(data, MAX_PIXELS)
+    pixels = png_fast.read_gray8(data, MAX_PIXELS, rows)
     if pixels is not None:
-        yield Page(1, pixels)
+        height = _png_height(data)
+        yield Page(1, pixels, height if height != pixels.shape[0] else None)
     else:
         yield from _open_image(io.BytesIO(data))
 
 
-def _open_image(source: IO[bytes]) -> Iterator[Page]:
+def _png_height(data: bytes) -> int:
+    return int.from_bytes(data[20:24], "big")  # IHDR, which read_gray8 checked comes first
+
+
+def _cut_tiff_pages(data: bytes, heights: list[int]) -> Iterator[Page]:
+    """The pages of a TIFF whose pages :func:`top_rows.tiff_cut` made shorter."""
+    for page in _open_image(io.BytesIO(data)):
+        full = heights[page.page - 1] if page.page <= len(heights) else None
+        if full is not None and full != page.pixels.shape[0]:
+            page.full_height = full
+        yield page
+
+
+def _open_image(source: IO[bytes], rows: RowsWanted | None = None) -> Iterator[Page]:
     """Pillow's way: every page of an open file, or a :class:`LoadError` saying why not."""
     try:
         with _quiet():
@@ -255,10 +292,10 @@ def _open_image(source: IO[bytes]) -> Iterator[Page]:
     except Exception as exc:  # hostile headers can raise anything from a plugin
         raise LoadError(f"cannot read the image ({exc})") from None
     with image:
-        yield from _decode_frames(image)
+        yield from _decode_frames(image, rows)
 
 
-def _decode_frames(image: Image.Image) -> Iterator[Page]:
+def _decode_frames(image: Image.Image, rows: RowsWanted | None = None) -> Iterator[Page]:
     number = 0
     frames = _frames(image)
     while True:
@@ -273,10 +310,13 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
                     )
                 if w == 0 or h == 0:
                     raise LoadError("image has no pixels")
-                frame.load()
-                if number == 1 and image.format in _EXIF_ROTATED:
-                    frame = ImageOps.exif_transpose(frame)
-                pixels = image_to_pixels(frame)
+                pixels = _first_jpeg_page(frame, rows) if number == 1 and image.format == "JPEG" else None
+                full_height = h if pixels is not None else None
+                if pixels is None:
+                    frame.load()
+                    if number == 1 and image.format in _EXIF_ROTATED and _rotated(frame):
+                        frame = ImageOps.exif_transpose(frame)
+                    pixels = image_to_pixels(frame)
         except StopIteration:
             return
         except LoadError:
@@ -296,7 +336,22 @@ def _decode_frames(image: Image.Image) -> Iterator[Page]:
             raise LoadError("not enough memory to decode this image") from None
         except Exception as exc:  # a decoder bug on hostile bytes must not end a batch
             raise LoadError(f"file cannot be decoded ({type(exc).__name__}: {exc})") from None
-        yield Page(number, pixels)
+        yield Page(number, pixels, full_height)
+
+
+def _rotated(image: Image.Image) -> bool:
+    """Whether EXIF says the picture must be turned (exif_transpose copies it even when not)."""
+    return image.getexif().get(_ORIENTATION, 1) not in (1, None)
+
+
+def _first_jpeg_page(image: Image.Image, rows: RowsWanted | None) -> np.ndarray | None:
+    """A JPEG decoded straight to grey (libjpeg skips colour for an RGB file), only its top
+    rows when that is all the caller reads; None to go the ordinary way."""
+    if image.mode == "RGB":
+        image.draft("L", image.size)
+    if rows is None or image.mode != "L" or _rotated(image):
+        return None
+    return jpeg_top(image, min(image.size[1], max(1, int(rows(*image.size)))))
 
 
 def load_gray(path: str | os.PathLike) -> np.ndarray:

@@ -82,14 +82,17 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
         else:
             _fill(row, read(page.pixels, model, mode), (0, 0), threshold)
 
-    def one_field(row: Result, gray: np.ndarray, field: Field, mode: str) -> None:
+    def one_field(row: Result, page: Page, field: Field, mode: str) -> None:
         from .field_locate import field_region, read_field  # scipy: digit batches never need it
 
         if mode == "digit":
-            read_digit(row, *field_region(gray, field))
+            read_digit(row, *field_region(page.pixels, field, page.size))
         else:  # read_field places the boxes on the page and makes the ink map once
-            _fill(row, read_field(gray, field, model, mode), (0, 0), threshold)
+            _fill(row, read_field(page.pixels, field, model, mode, page.size), (0, 0), threshold)
 
+    # With fields, pages are decoded only as far down as the fields reach (a cheque's amount
+    # box is in its upper half).
+    rows = _rows_for(settings.fields) if settings.fields else None
     # Small PNGs (most of a batch of digits) are read for the whole chunk at once.
     prefetched = read_small_pngs([src.path if not src.error else "" for src in sources])
     # Whole small pictures in digit mode go to the chunk's stack; in auto mode too, and those
@@ -106,7 +109,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             continue
         page_no = 0
         try:
-            pages = (ready,) if isinstance(ready, Page) else open_pages(src.path, ready)
+            pages = (ready,) if isinstance(ready, Page) else open_pages(src.path, ready, rows)
             for page in pages:
                 page_no = page.page
                 if not settings.fields:
@@ -116,7 +119,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
                 for field in settings.fields:
                     row = Result(file=src.display, page=page.page, field=field.name, path=src.path)
                     mode = field.mode if field.mode != "auto" else settings.mode
-                    guarded(row, lambda: one_field(row, page.pixels, field, mode))
+                    guarded(row, lambda: one_field(row, page, field, mode))
         except LoadError as exc:
             results.append(Result.failure(src.display, str(exc), page=page_no + 1, path=src.path))
 
@@ -132,6 +135,13 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             row.boxes = _offset((box,), origin)
             row.status = status_for(c, threshold)
     return results
+
+
+def _rows_for(fields: Sequence[Field]) -> Callable[[int, int], int]:
+    """How many top rows of a page reading ``fields`` needs (see :func:`open_pages`)."""
+    from .field_locate import window_rows
+
+    return lambda width, height: max(window_rows(f, width, height) for f in fields)
 
 
 def _read_again(row: Result, picture: np.ndarray, model: DigitModel, threshold: float) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -27,10 +27,17 @@ _CRC = struct.Struct(">I")
 _REFUSED = frozenset({b"tRNS", b"acTL", b"fcTL", b"fdAT"})
 
 
-def read_gray8(data: bytes, max_pixels: int) -> np.ndarray | None:
-    """The pixels of an 8-bit grey, non-interlaced PNG as uint8 [h, w], or None (see above)."""
+def read_gray8(data: bytes, max_pixels: int, rows: Callable[[int, int], int] | None = None) -> np.ndarray | None:
+    """The pixels of an 8-bit grey, non-interlaced PNG as uint8 [h, w], or None (see above).
+
+    ``rows(width, height)``: how many of the top rows are wanted; the decoder stops there (rows
+    are compressed in order), and whatever follows them is not inflated, nor judged.
+    """
     parsed = _parse(data, max_pixels)
-    return None if parsed is None else _decode_or_none(*parsed)
+    if parsed is None:
+        return None
+    idat, (w, h) = parsed
+    return _decode_or_none(idat, (w, min(h, max(1, rows(w, h)))) if rows else (w, h))
 
 
 def read_gray8_many(datas: Sequence[bytes], max_pixels: int) -> list[np.ndarray | None]:
@@ -115,7 +122,10 @@ def _decode_or_none(data: bytes, size: tuple[int, int]) -> np.ndarray | None:
 
 
 def _decode(data: bytes, size: tuple[int, int]) -> np.ndarray | None:
-    """Inflate and unfilter with Pillow's C zip decoder; the pixels out through its raw encoder."""
+    """Inflate and unfilter with Pillow's C zip decoder; the pixels out through its raw encoder.
+
+    ``size`` may be shorter than the picture: the decoder stops after that many rows.
+    """
     image = Image.core.new("L", size)
     decoder = Image._getdecoder("L", "zip", "L")
     try:
