@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from .fields import Field
 from .model import DigitModel
@@ -105,11 +104,39 @@ def _line_skew(mask: np.ndarray, min_len: int) -> float:
 
 
 def _turn(ink: np.ndarray, angle: float) -> np.ndarray:
-    """``ink`` turned by ``angle`` radians about its centre (same size, new corners are empty)."""
-    return np.asarray(
-        Image.fromarray(ink, mode="F").rotate(math.degrees(angle), resample=Image.BILINEAR, fillcolor=0.0),
-        dtype=np.float32,
-    )
+    """``ink`` turned by ``angle`` radians (counter-clockwise) about its centre, by two whole-pixel
+    shears: each column moved up or down, then each row left or right (new corners are empty).
+
+    A page turns by 2.5 degrees at most, where two shears are a rotation to within half a
+    pixel over the window; moving bands of equal shift as slices costs a tenth of a bilinear
+    rotation, and keeps the ink's own values (no blur) as on a straight page.
+    """
+    t = math.tan(angle)
+    h, w = ink.shape
+    # y' = y - t * (x - xc): a line falling to the right by t per column comes out level.
+    cols = _shifted(ink, -t * (np.arange(w) - (w - 1) / 2.0), axis=1)
+    # x' = x + t * (y - yc): the box's sides, tilted the other way, come out upright.
+    return _shifted(cols, t * (np.arange(h) - (h - 1) / 2.0), axis=0)
+
+
+def _shifted(ink: np.ndarray, shift: np.ndarray, axis: int) -> np.ndarray:
+    """``ink`` with each column (``axis=1``) moved down, or each row (``axis=0``) moved right,
+    by its ``shift`` rounded to whole pixels; what moves out is lost, what moves in is empty."""
+    d = np.floor(shift + 0.5).astype(np.int64)
+    out = np.zeros_like(ink)
+    a = ink if axis == 1 else ink.T
+    o = out if axis == 1 else out.T
+    n = a.shape[0]
+    starts = np.flatnonzero(np.diff(d, prepend=d[0] - 1))
+    for c0, c1 in zip(starts.tolist(), starts[1:].tolist() + [d.size]):
+        k = int(d[c0])
+        if k >= n or -k >= n:
+            continue
+        if k >= 0:
+            o[k:, c0:c1] = a[: n - k, c0:c1]
+        else:
+            o[:k, c0:c1] = a[-k:, c0:c1]
+    return out
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:

@@ -68,6 +68,24 @@ def test_skewed_and_shifted_pages(degrees, dx, dy):
     assert (found.ink > 0.3).sum() == pytest.approx((straight.ink > 0.3).sum(), rel=0.2)
 
 
+@pytest.mark.parametrize("degrees", [2.0, -1.5])
+def test_turn_by_shears_is_a_rotation_within_a_pixel_and_keeps_ink_values(degrees):
+    from digitdesk.field_locate import _turn
+
+    box = np.zeros((120, 300), dtype=np.float32)
+    box[20:23, 10:290] = box[96:99, 10:290] = 0.8            # rules and sides of a box
+    box[20:99, 10:13] = box[20:99, 287:290] = 0.8
+    bilinear = np.asarray(Image.fromarray(box, mode="F").rotate(degrees, resample=Image.BILINEAR))
+    shorn = _turn(box, np.radians(degrees))
+    assert set(np.unique(shorn).tolist()) <= {0.0, np.float32(0.8)}        # no blur
+    assert (shorn > 0).sum() == pytest.approx((box > 0).sum(), rel=0.02)
+    near = ndimage.binary_dilation(bilinear > 0.4, iterations=1)
+    assert (near[shorn > 0]).mean() > 0.99                  # where the rotation puts the ink
+    # ...and turning back straightens it: the top rule lies within its rows again.
+    back = _turn(shorn, -np.radians(degrees))
+    assert (back[17:26, 40:260] > 0).any(axis=0).all() and not (back[26:60, 40:260] > 0).any()
+
+
 def test_field_region_is_dark_ink_on_white_with_its_page_corner():
     region, (x, y) = field_region(form_page(), FIELD)
     assert region.dtype == np.float32 and region.max() <= 1.0
