@@ -29,6 +29,17 @@ def test_labelled_by_rows_equals_label_and_find_objects(seed):
     assert labelled_by_rows(mask, labels=False) == (None, boxes)
 
 
+def test_labelled_by_rows_on_bands_apart_and_empty():
+    """Runs of rows stacked for one labelling: pieces in each band, numbered in scan order."""
+    mask = np.zeros((40, 50), dtype=bool)
+    mask[2:4, 30:45] = mask[3:9, 5] = mask[12, 1:49:3] = mask[20:30, 10:12] = mask[35:40, 40] = True
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    got, boxes = labelled_by_rows(mask)
+    assert np.array_equal(got, labels) and boxes == ndimage.find_objects(labels)
+    none, empty = labelled_by_rows(np.zeros((5, 5), dtype=bool))
+    assert empty == [] and not none.any()
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_line_fit_equals_polyfit(seed):
     rng = np.random.default_rng(seed)

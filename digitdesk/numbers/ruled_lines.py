@@ -17,6 +17,7 @@ LINE_TO_HEIGHT = 1.2
 LINE_MIN_PX = 30
 # Vertical runs at least this share of the region's height that meet a ruled line are box sides.
 SIDE_TO_HEIGHT = 0.45
+_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
@@ -146,22 +147,41 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
     """``ndimage.label`` (8-connected) of ``mask`` and ``find_objects`` of it, the same numbers
     in the same order, for the cost of the ink's own rows and columns.
 
-    Each run of non-empty rows is labelled on its own (pieces cannot cross an empty row), cut
-    to the columns it holds ink in: labels follow the scan order, which a cut keeps. Sparse
-    masks (ruled lines) cost a fraction of the whole. ``labels=False`` gives the boxes alone.
+    Pieces cannot cross an empty row, so the runs of non-empty rows are stacked with one empty
+    row between them, cut to the columns holding ink, and labelled by one call: scan order, and
+    so the labels, stay those of the whole. Sparse masks (ruled lines) cost a fraction of it.
+    ``labels=False`` gives the boxes alone.
     """
+    from bisect import bisect_right
+
     from scipy import ndimage
 
     out = np.zeros(mask.shape, dtype=np.int32) if labels else None
-    boxes: list[tuple[slice, slice]] = []
-    for r0, r1 in _runs_of(mask.any(axis=1)):
-        block = mask[r0:r1]
-        cols = np.flatnonzero(block.any(axis=0))
-        c0, c1 = int(cols[0]), int(cols[-1]) + 1
-        sub, n = ndimage.label(block[:, c0:c1], structure=np.ones((3, 3), dtype=bool))
-        if out is not None:
-            out[r0:r1, c0:c1] = np.where(sub > 0, sub + len(boxes), 0)
-        boxes += [(slice(a.start + r0, a.stop + r0), slice(b.start + c0, b.stop + c0)) for a, b in ndimage.find_objects(sub)]
+    runs = _runs_of(mask.any(axis=1))
+    if not runs:
+        return out, []
+    cols = np.flatnonzero(mask[runs[0][0] : runs[-1][1]].any(axis=0))
+    c0, c1 = int(cols[0]), int(cols[-1]) + 1
+    if len(runs) == 1:
+        (r0, r1), = runs
+        stacked = mask[r0:r1, c0:c1]
+        at = [0]
+    else:
+        at = [0]                        # where each run starts in the stack
+        for r0, r1 in runs[:-1]:
+            at.append(at[-1] + r1 - r0 + 1)
+        stacked = np.zeros((at[-1] + runs[-1][1] - runs[-1][0], c1 - c0), dtype=bool)
+        for (r0, r1), a in zip(runs, at):
+            stacked[a : a + r1 - r0] = mask[r0:r1, c0:c1]
+    sub, _ = ndimage.label(stacked, structure=_EIGHT)
+    if out is not None:
+        for (r0, r1), a in zip(runs, at):
+            out[r0:r1, c0:c1] = sub[a : a + r1 - r0]
+    boxes = []
+    for ys, xs in ndimage.find_objects(sub):
+        k = bisect_right(at, ys.start) - 1
+        dy = runs[k][0] - at[k]
+        boxes.append((slice(ys.start + dy, ys.stop + dy), slice(xs.start + c0, xs.stop + c0)))
     return out, boxes
 
 
