@@ -36,6 +36,11 @@ def test_labelled_by_rows_on_bands_apart_and_empty():
     labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
     got, boxes = labelled_by_rows(mask)
     assert np.array_equal(got, labels) and boxes == ndimage.find_objects(labels)
+    assert labelled_by_rows(mask, labels=False) == (None, boxes)
+    box = np.zeros((60, 90), dtype=bool)            # a ruled box, a digit crossing its side
+    box[5:8, 4:86] = box[50:53, 4:86] = box[5:53, 4:6] = box[5:53, 84:86] = True
+    box[20:40, 80:83] = box[30:33, 70:89] = box[56:58, 10:12] = True
+    assert labelled_by_rows(box, labels=False)[1] == ndimage.find_objects(ndimage.label(box, np.ones((3, 3)))[0])
     none, empty = labelled_by_rows(np.zeros((5, 5), dtype=bool))
     assert empty == [] and not none.any()
 

@@ -8,6 +8,8 @@ crosses a removed line (ink right above and right below it), the stroke is put b
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 
 from ..preprocess import _median
@@ -150,10 +152,8 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
     Pieces cannot cross an empty row, so the runs of non-empty rows are stacked with one empty
     row between them, cut to the columns holding ink, and labelled by one call: scan order, and
     so the labels, stay those of the whole. Sparse masks (ruled lines) cost a fraction of it.
-    ``labels=False`` gives the boxes alone.
+    ``labels=False`` gives the boxes alone, from a smaller picture (:func:`_boxes_collapsed`).
     """
-    from bisect import bisect_right
-
     from scipy import ndimage
 
     out = np.zeros(mask.shape, dtype=np.int32) if labels else None
@@ -173,16 +173,38 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
         stacked = np.zeros((at[-1] + runs[-1][1] - runs[-1][0], c1 - c0), dtype=bool)
         for (r0, r1), a in zip(runs, at):
             stacked[a : a + r1 - r0] = mask[r0:r1, c0:c1]
+    if out is None:
+        return None, _boxes_collapsed(stacked, runs, at, c0)
     sub, _ = ndimage.label(stacked, structure=_EIGHT)
-    if out is not None:
-        for (r0, r1), a in zip(runs, at):
-            out[r0:r1, c0:c1] = sub[a : a + r1 - r0]
-    boxes = []
-    for ys, xs in ndimage.find_objects(sub):
-        k = bisect_right(at, ys.start) - 1
-        dy = runs[k][0] - at[k]
-        boxes.append((slice(ys.start + dy, ys.stop + dy), slice(xs.start + c0, xs.stop + c0)))
-    return out, boxes
+    for (r0, r1), a in zip(runs, at):
+        out[r0:r1, c0:c1] = sub[a : a + r1 - r0]
+    return out, [_unstacked(ys, xs, runs, at, c0) for ys, xs in ndimage.find_objects(sub)]
+
+
+def _unstacked(ys: slice, xs: slice, runs: list[tuple[int, int]], at: list[int], c0: int) -> tuple[slice, slice]:
+    """A box in :func:`labelled_by_rows`' stack (``ys`` stack rows, ``xs`` columns from ``c0``)
+    in the mask's own pixels: its run of rows starts at mask row ``runs[k][0]``, stack row ``at[k]``."""
+    k = bisect_right(at, ys.start) - 1
+    dy = runs[k][0] - at[k]
+    return slice(ys.start + dy, ys.stop + dy), slice(xs.start + c0, xs.stop + c0)
+
+
+def _boxes_collapsed(stacked: np.ndarray, runs: list[tuple[int, int]], at: list[int], c0: int) -> list[tuple[slice, slice]]:
+    """The boxes of :func:`labelled_by_rows` from the stack with each run of equal rows, and of
+    equal columns, kept once: that joins and parts pieces as the whole does, in the same order,
+    and a ruled box (sides: equal rows; rules: equal columns) shrinks to a few pixels."""
+    from scipy import ndimage
+
+    n_rows, n_cols = stacked.shape
+    rows = np.flatnonzero(np.concatenate(([True], (stacked[1:] != stacked[:-1]).any(axis=1))))
+    cols = np.flatnonzero(np.concatenate(([True], (stacked[:, 1:] != stacked[:, :-1]).any(axis=0))))
+    sub, _ = ndimage.label(stacked[rows][:, cols], structure=_EIGHT)
+    row_stop, col_stop = rows[1:].tolist() + [n_rows], cols[1:].tolist() + [n_cols]
+    rows, cols = rows.tolist(), cols.tolist()
+    return [
+        _unstacked(slice(rows[ys.start], row_stop[ys.stop - 1]), slice(cols[xs.start], col_stop[xs.stop - 1]), runs, at, c0)
+        for ys, xs in ndimage.find_objects(sub)
+    ]
 
 
 def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
