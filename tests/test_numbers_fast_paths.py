@@ -11,7 +11,7 @@ import pytest
 from scipy import ndimage
 
 from digitdesk.numbers.reading import _neighbourhood_max
-from digitdesk.numbers.ruled_lines import labelled_by_rows, line_fit
+from digitdesk.numbers.ruled_lines import ink_counts, labelled_by_rows, line_fit
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -71,3 +71,11 @@ def test_partition_median_equals_np_median_on_what_number_reading_feeds_it():
         floats = rng.normal(0.1, 0.3, n)               # slants of pieces
         assert _median(ints) == float(np.median(ints))
         assert _median(floats) == float(np.median(floats))
+
+
+@pytest.mark.parametrize("shape", [(70, 120), (3, 40000), (40000, 2)])
+def test_ink_counts_equal_count_nonzero(shape):
+    mask = np.random.default_rng(1).random(shape) > 0.3
+    for axis in (0, 1):
+        assert np.array_equal(ink_counts(mask, axis), np.count_nonzero(mask, axis=axis))
+        assert np.array_equal(ink_counts(mask[:, ::2], axis), np.count_nonzero(mask[:, ::2], axis=axis))

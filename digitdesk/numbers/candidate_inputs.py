@@ -17,6 +17,7 @@ import numpy as np
 
 from ..contract import BOX, SIDE
 from ..preprocess import CENTRE, MIN_STROKE, TARGET_STROKE, NoInkError, _drop_specks, _resample_matrix
+from .ruled_lines import ink_counts
 
 INK = 0.3                       # the ink level normalize_digit_with_box uses
 _POSITIONS = np.arange(BOX, dtype=np.float64)
@@ -43,8 +44,8 @@ def normalize_many(inks: list[np.ndarray]) -> list:
     c0 = cols.argmax(axis=1).tolist()
     c1 = (width - cols[:, ::-1].argmax(axis=1)).tolist()
     # Stroke width (ink area over half its edge) for crops that shrink enough to need it.
-    area = np.count_nonzero(mask, axis=(1, 2)).tolist()
-    inner = np.count_nonzero(_eroded(mask), axis=(1, 2)).tolist()
+    area = ink_counts(mask.reshape(n, -1), 1).tolist()
+    inner = ink_counts(_eroded(mask).reshape(n, -1), 1).tolist()
     crops: list = [None] * n
     thicken: dict[int, list[int]] = {}
     for i in range(n):
