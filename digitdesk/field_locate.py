@@ -26,7 +26,7 @@ import numpy as np
 
 from .fields import Field
 from .model import DigitModel
-from .numbers.ruled_lines import labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
+from .numbers.ruled_lines import _runs_of, labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
 from .preprocess import NoInkError, ink_map
 from .recognize import Reading
 from .results import Box
@@ -177,6 +177,26 @@ def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[i
     return best[1], True
 
 
+def _pieces_near(kept: np.ndarray, y0: int, y1: int) -> tuple[int, np.ndarray, list[tuple[slice, slice]]]:
+    """The pieces of ``kept`` that can stay in a field spanning rows ``y0:y1``, labelled as
+    :func:`labelled_by_rows` would (in scan order), from the first row labelled on.
+
+    A piece stays when its centre is in the field, or when it lies within CUT_OFF_GAP rows of
+    one that does: only the runs of rows reaching the field, and those within that gap of
+    them, can hold such pieces (a piece cannot cross an empty row). The printed text and the
+    MICR line a window also catches are not labelled.
+    """
+    runs = _runs_of(kept.any(axis=1))
+    core = [r for r in runs if r[1] > y0 and r[0] < y1]
+    if not core:
+        return 0, np.zeros((0, kept.shape[1]), dtype=np.int32), []
+    lo, hi = core[0][0] - CUT_OFF_GAP - 1, core[-1][1] + CUT_OFF_GAP + 1
+    near = [r for r in runs if r[1] >= lo and r[0] <= hi]
+    a, b = near[0][0], near[-1][1]
+    labels, boxes = labelled_by_rows(kept[a:b])
+    return a, labels, [(slice(ys.start + a, ys.stop + a), xs) for ys, xs in boxes]
+
+
 def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | None = None) -> Located:
     """The field's own ink, upright, with everything outside the field left out.
 
@@ -198,7 +218,7 @@ def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | No
     kept &= ink > INK_LEVEL
     fx, fy, fw, fh = rect
     (fx, fy, fw, fh), snapped = _snap(removed, rect)
-    labels, boxes = labelled_by_rows(kept)
+    first, labels, boxes = _pieces_near(kept, fy, fy + fh)
     n = len(boxes)
     if n == 0:
         raise NoInkError("no ink in the field")
@@ -242,7 +262,9 @@ def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | No
     kept_ids = np.flatnonzero(keep)
     renumber = np.zeros(n + 1, dtype=np.int32)
     renumber[kept_ids] = np.arange(1, kept_ids.size + 1, dtype=np.int32)
-    own_labels = renumber[labels[ry0:ry1, rx0:rx1]]
+    own_labels = np.zeros((ry1 - ry0, rx1 - rx0), dtype=np.int32)
+    la, lb = max(ry0, first), min(ry1, first + labels.shape[0])     # the rows labelled
+    own_labels[la - ry0 : lb - ry0] = renumber[labels[la - first : lb - first, rx0:rx1]]
     own = own_labels > 0
     # Soft edges of kept strokes come along; other ink and the ruled lines do not.
     halo = _grow(own)
