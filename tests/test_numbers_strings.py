@@ -48,13 +48,15 @@ def reading(text, confs):
     return Reading(text, float(np.prod(confs)), "number", None, tuple(confs), tuple(Box(i, 0, 1, 1) for i in range(len(text))))
 
 
-def test_agreement_raises_confidence_and_keeps_segmentation_boxes():
+def test_agreement_takes_the_surer_reader_per_digit_and_keeps_segmentation_boxes():
     seg = reading("125", [0.9, 0.8, 0.95])
     ctc = reading("125", [0.9, 0.9, 0.9])
     out = combine(seg, ctc)
     assert out.text == "125" and out.boxes == seg.boxes
+    # Not surer than the surer reader: both read the same ink and err together.
+    assert out.digit_confidences == (0.9, 0.9, 0.95)
+    assert out.confidence == pytest.approx(0.9 * 0.9 * 0.95)
     assert out.confidence > max(seg.confidence, ctc.confidence)
-    assert out.digit_confidences[1] == pytest.approx(1 - 0.2 * 0.1)
 
 
 def test_disagreement_takes_the_string_reading_and_sends_it_to_review():

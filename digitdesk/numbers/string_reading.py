@@ -78,7 +78,10 @@ def combine(segmented: Reading, string: Reading | None) -> Reading:
     if string is None:
         return segmented
     if string.text == segmented.text:
-        both = tuple(1.0 - (1.0 - a) * (1.0 - b) for a, b in zip(segmented.digit_confidences, string.digit_confidences))
+        # Agreement makes a digit as sure as the surer reader, not surer: both read the same ink,
+        # so where it is ambiguous they tend to err together (treating them as independent sent
+        # a fifth more wrong amounts past review on the tuning cheques).
+        both = tuple(max(a, b) for a, b in zip(segmented.digit_confidences, string.digit_confidences))
         return replace(segmented, digit_confidences=both, confidence=float(np.prod(both)))
     # Measured on generated cheques, the string model is right in 34 of 42 disagreements and
     # segmentation in 1: take the string model's text, and its (approximate) boxes.
