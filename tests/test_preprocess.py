@@ -166,3 +166,48 @@ def test_quartile_is_numpys_percentile():
     for n in (1, 2, 3, 4, 5, 8, 9, 1000):
         a = rng.random((6, 6, n)).astype(np.float32)
         assert np.array_equal(_quartile(a), np.percentile(a, 25, axis=2).astype(np.float32))
+
+
+def _float_path_ink_map(picture):
+    """ink_map by its float arithmetic alone (the byte-table path switched off)."""
+    import digitdesk.preprocess as pp
+
+    saved = pp._as_codes
+    pp._as_codes = lambda gray: None
+    try:
+        return ink_map(picture)
+    finally:
+        pp._as_codes = saved
+
+
+def test_byte_table_ink_map_is_the_float_path_bit_for_bit():
+    """8-bit and bilevel pictures (field windows of scans) go through a table of their byte
+    values; the ink must be exactly what the float arithmetic gives."""
+    from digitdesk.preprocess import _as_codes
+
+    rng = np.random.default_rng(5)
+    pictures = []
+    for k in range(40):
+        h, w = (int(v) for v in rng.integers(48, 220, 2))
+        paper = rng.integers(150, 256)
+        page = np.clip(paper + rng.normal(0, rng.uniform(0, 12), (h, w)), 0, 255)
+        for _ in range(3):
+            y, x = rng.integers(0, h - 20), rng.integers(0, w - 30)
+            page[y : y + rng.integers(3, 20), x : x + rng.integers(2, 30)] = rng.integers(0, 120)
+        u = page.astype(np.uint8)
+        pictures += [u, 255 - u, u < 128, (u < 128).astype(np.float32), (u >= 128).astype(np.float32)]
+    ramp = (np.linspace(60, 250, 200)[None] + rng.normal(0, 3, (120, 200))).astype(np.uint8)
+    ramp[50:60, 20:150] = 0
+    pictures.append(ramp)           # uneven paper: the float path's background map
+    tabled = 0
+    for picture in pictures:
+        tabled += _as_codes(picture) is not None
+        try:
+            expected = _float_path_ink_map(picture)
+        except NoInkError:
+            with pytest.raises(NoInkError):
+                ink_map(picture)
+            continue
+        got = ink_map(picture)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert tabled == len(pictures)
