@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
+from ..labelling import boxes, label8
 from ..preprocess import _median
-
-EIGHT = np.ones((3, 3), dtype=bool)
 
 DIGIT, DOT, COMMA, DASH, SLASH, DOLLAR, SPECK = "digit", ".", ",", "-", "/", "$", "speck"
 SYMBOLS = (DOT, COMMA, DASH, SLASH, DOLLAR)
@@ -52,12 +50,12 @@ class Mark:
 def find_marks(mask: np.ndarray) -> tuple[np.ndarray, list[Mark]]:
     """Label the ink (8-connected) and describe each piece."""
     mask = np.asarray(mask, dtype=bool)
-    labels, n = ndimage.label(mask, structure=EIGHT)
+    labels, n = label8(mask)
     if n == 0:
         return labels, []
     areas = np.bincount(labels[mask], minlength=n + 1)   # the ink alone: a tenth of the work
     marks = []
-    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+    for i, sl in enumerate(boxes(labels, n), start=1):
         if sl is None:
             continue
         marks.append(Mark(i, sl[1].start, sl[0].start, sl[1].stop, sl[0].stop, int(areas[i])))

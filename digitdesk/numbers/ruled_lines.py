@@ -12,6 +12,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..labelling import boxes, label8
 from ..preprocess import _median
 
 # Runs of ink at least this many times the region's height (and LINE_MIN_PX) are ruled lines.
@@ -19,7 +20,6 @@ LINE_TO_HEIGHT = 1.2
 LINE_MIN_PX = 30
 # Vertical runs at least this share of the region's height that meet a ruled line are box sides.
 SIDE_TO_HEIGHT = 0.45
-_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
@@ -161,8 +161,6 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
     so the labels, stay those of the whole. Sparse masks (ruled lines) cost a fraction of it.
     ``labels=False`` gives the boxes alone, from a smaller picture (:func:`_boxes_collapsed`).
     """
-    from scipy import ndimage
-
     out = np.zeros(mask.shape, dtype=np.int32) if labels else None
     runs = _runs_of(mask.any(axis=1))
     if not runs:
@@ -182,10 +180,10 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
             stacked[a : a + r1 - r0] = mask[r0:r1, c0:c1]
     if out is None:
         return None, _boxes_collapsed(stacked, runs, at, c0)
-    sub, _ = ndimage.label(stacked, structure=_EIGHT)
+    sub, n = label8(stacked)
     for (r0, r1), a in zip(runs, at):
         out[r0:r1, c0:c1] = sub[a : a + r1 - r0]
-    return out, [_unstacked(ys, xs, runs, at, c0) for ys, xs in ndimage.find_objects(sub)]
+    return out, [_unstacked(ys, xs, runs, at, c0) for ys, xs in boxes(sub, n)]
 
 
 def _unstacked(ys: slice, xs: slice, runs: list[tuple[int, int]], at: list[int], c0: int) -> tuple[slice, slice]:
@@ -200,17 +198,15 @@ def _boxes_collapsed(stacked: np.ndarray, runs: list[tuple[int, int]], at: list[
     """The boxes of :func:`labelled_by_rows` from the stack with each run of equal rows, and of
     equal columns, kept once: that joins and parts pieces as the whole does, in the same order,
     and a ruled box (sides: equal rows; rules: equal columns) shrinks to a few pixels."""
-    from scipy import ndimage
-
     n_rows, n_cols = stacked.shape
     rows = np.flatnonzero(np.concatenate(([True], (stacked[1:] != stacked[:-1]).any(axis=1))))
     cols = np.flatnonzero(np.concatenate(([True], (stacked[:, 1:] != stacked[:, :-1]).any(axis=0))))
-    sub, _ = ndimage.label(stacked[rows][:, cols], structure=_EIGHT)
+    sub, n = label8(stacked[rows][:, cols])
     row_stop, col_stop = rows[1:].tolist() + [n_rows], cols[1:].tolist() + [n_cols]
     rows, cols = rows.tolist(), cols.tolist()
     return [
         _unstacked(slice(rows[ys.start], row_stop[ys.stop - 1]), slice(cols[xs.start], col_stop[xs.stop - 1]), runs, at, c0)
-        for ys, xs in ndimage.find_objects(sub)
+        for ys, xs in boxes(sub, n)
     ]
 
 

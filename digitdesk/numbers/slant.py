@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from ..labelling import boxes as find_boxes, label8
 from ..preprocess import _median
 
 SHEARS = (-0.3, 0.6)      # range of slants corrected
@@ -42,12 +43,10 @@ def estimate_slant(mask: np.ndarray, pieces=None) -> float:
     used for MNIST); the writer's is their median, so one long diagonal (a 7's stem) does not
     decide it. ``pieces``: ``mask``'s 8-connected labels and their boxes, when already known.
     """
-    from scipy import ndimage
-
     mask = np.asarray(mask, dtype=bool)
     if pieces is None:
-        labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
-        boxes = ndimage.find_objects(labels)
+        labels, n = label8(mask)
+        boxes = find_boxes(labels, n)
     else:
         labels, boxes = pieces
         n = len(boxes)
