@@ -211,7 +211,13 @@ def _boxes_collapsed(stacked: np.ndarray, runs: list[tuple[int, int]], at: list[
 
 
 def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
-    lines, line_boxes = labelled_by_rows(spread(horizontal, 2, axis=0))
+    """The pieces of ``columns`` that are box sides: they reach a ruled line (``horizontal``)
+    at both ends, or at one end near where that line itself ends (a box's corner).
+
+    The lines are labelled only when a piece reaches a line at one end alone: box sides reach
+    two, and most digit strokes none.
+    """
+    lines = None        # the lines thickened by two rows each way, labelled when needed
     # Column pieces labelled by runs of columns, as rows are for lines.
     labels, boxes = labelled_by_rows(columns.T)
     labels = labels.T
@@ -220,16 +226,21 @@ def _box_sides(columns: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
     for i, (sx, sy) in enumerate(boxes, start=1):
         top, bottom = sy.start, sy.stop - 1
         left, right = sx.start, sx.stop - 1
-        near_top = lines[max(0, top - reach) : top + reach + 1, left : right + 1]
-        near_bottom = lines[max(0, bottom - reach) : bottom + reach + 1, left : right + 1]
-        ids = set(np.unique(near_top).tolist()) | set(np.unique(near_bottom).tolist())
-        ids.discard(0)
-        at_end = any(
-            min(abs(left - line_boxes[j - 1][1].start), abs(right - (line_boxes[j - 1][1].stop - 1))) <= reach
-            for j in ids
+        ends = (slice(max(0, top - reach), top + reach + 1), slice(max(0, bottom - reach), bottom + reach + 1))
+        # Thickened lines within those rows: the lines themselves within two rows more.
+        at_top, at_bottom = (
+            bool(horizontal[max(0, rows.start - 2) : rows.stop + 2, left : right + 1].any()) for rows in ends
         )
-        both = bool(near_top.any() and near_bottom.any())
-        if at_end or both:
+        side = at_top and at_bottom
+        if not side and (at_top or at_bottom):
+            if lines is None:
+                lines, line_boxes = labelled_by_rows(spread(horizontal, 2, axis=0))
+            ids = {j for rows in ends for j in lines[rows, left : right + 1].ravel().tolist() if j}
+            side = any(
+                min(abs(left - line_boxes[j - 1][1].start), abs(right - (line_boxes[j - 1][1].stop - 1))) <= reach
+                for j in ids
+            )
+        if side:
             c0, c1 = max(0, left - 1), right + 2
             out[:, c0:c1] |= spread(labels[:, c0:c1] == i, 1, axis=1)
     return out
