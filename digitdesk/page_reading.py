@@ -83,7 +83,7 @@ def read_sources(sources: Sequence[Source], settings: ReadSettings, model: Digit
             _fill(row, read(page.pixels, model, mode), (0, 0), threshold)
 
     def one_field(row: Result, page: Page, field: Field, mode: str) -> None:
-        from .field_locate import field_region, read_field  # scipy: digit batches never need it
+        from .field_locate import field_region, read_field  # digit batches never need it
 
         if mode == "digit":
             read_digit(row, *field_region(page.pixels, field, page.size))

@@ -1,7 +1,7 @@
 """How batch worker processes start, kept apart from the batch so it costs no imports.
 
 On Linux a fork server imports the heavy modules (numpy, Pillow, onnxruntime, the reading code,
-and scipy when fields or numbers are read) once and forks each worker from itself; forking the
+and field location when fields or numbers are read) once and forks each worker from itself; forking the
 caller instead would copy its threads (Qt's, onnxruntime's), which is unsafe. Elsewhere, and in
 a frozen bundle, workers are spawned. :func:`prestart` lets a caller boot the server before its own imports, so that the
 two run side by side on different cores.
@@ -13,14 +13,15 @@ import multiprocessing
 import sys
 
 
-# What every reading process needs; field and number reading add scipy.ndimage (~0.25 s).
+# What every reading process needs; field and number reading add field location (which loads
+# scipy's labelling routines alone: importing scipy.ndimage would cost ~0.3 s).
 _PRELOAD = ["digitdesk.batch", "digitdesk.page_reading", "onnxruntime"]
 _PRELOAD_FIELDS = _PRELOAD + ["digitdesk.field_locate"]
 
 
 def context(fields: bool = True):
     """The start method for batch workers; ``fields``: they will locate fields or read numbers
-    (digit batches of whole pictures never import scipy, so their server starts faster)."""
+    (digit batches of whole pictures never import it, so their server starts faster)."""
     if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD_FIELDS if fields else _PRELOAD)

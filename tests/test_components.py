@@ -132,3 +132,16 @@ def test_morphology_is_scipys():
 def test_digit_reading_never_imports_scipy(module):
     code = f"import sys, {module}; sys.exit('scipy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_grow_cross_is_scipy_binary_dilation_with_iterations():
+    from scipy import ndimage
+
+    from digitdesk.components import grow_cross
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        mask = rng.random(tuple(rng.integers(1, 30, size=2))) < rng.uniform(0.01, 0.3)
+        for times in (1, 2, 3):
+            got = grow_cross(mask, times)
+            assert got is not mask and np.array_equal(got, ndimage.binary_dilation(mask, iterations=times))

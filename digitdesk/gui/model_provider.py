@@ -41,7 +41,7 @@ class ModelProvider(QObject):
             from ..model import shared_model
 
             model = shared_model(self.model_path)
-            from .. import recognize  # noqa: F401  (scipy and friends: warm before the first stroke)
+            from .. import recognize  # noqa: F401  (the reading code: warm before the first stroke)
             try:
                 from .. import numbers  # noqa: F401
             except ImportError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .. import components
 from ..model import DigitModel
@@ -96,7 +95,7 @@ def prepare_ink(ink: np.ndarray, lines: bool = True, pieces=None) -> Layout:
         kept, removed = remove_ruled_lines(ink > LINE_LEVEL)
         mask = kept & mask
     if removed is not None and removed.any():
-        halo = ndimage.binary_dilation(removed, iterations=2) & ~mask
+        halo = components.grow_cross(removed, 2) & ~mask
         ink = np.where(halo | removed & ~mask, 0.0, ink).astype(np.float32)
     slant = estimate_slant(mask, None if lines else pieces)
     if slant:
