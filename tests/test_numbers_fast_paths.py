@@ -79,3 +79,49 @@ def test_ink_counts_equal_count_nonzero(shape):
     for axis in (0, 1):
         assert np.array_equal(ink_counts(mask, axis), np.count_nonzero(mask, axis=axis))
         assert np.array_equal(ink_counts(mask[:, ::2], axis), np.count_nonzero(mask[:, ::2], axis=axis))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_scoring_fewer_candidates_keeps_the_best_path(seed):
+    """Candidates left unscored because no path through them can be best change nothing."""
+    import math
+
+    from digitdesk.numbers.marks import Mark
+    from digitdesk.numbers.segmentation import Piece, best_path, candidates, scored_candidates
+
+    rng = np.random.default_rng(seed)
+    height, x, pieces = 40.0, 0, []
+    for label in range(1, int(rng.integers(1, 9)) + 1):
+        w, h = int(rng.integers(6, 60)), int(rng.integers(8, 44))
+        y0 = int(rng.integers(0, 10))
+        mark = Mark(label, x, y0, x + w, y0 + h, w * h)
+        cuts = sorted({int(c) for c in rng.integers(1, w, int(rng.integers(0, 3)))})
+        for a, b in zip([0] + cuts, cuts + [w]):
+            pieces.append(Piece(mark, x + a, x + b, y0, y0 + h))
+        x += w + int(rng.integers(-8, 12))
+    pieces.sort(key=lambda p: p.cx)
+    n = len(pieces)
+
+    def fresh():
+        cands = candidates(pieces, height)
+        draws = np.random.default_rng(seed + 1000)
+        for c in cands:  # the same "model" reading for both, some candidates without ink
+            c.truth = draws.dirichlet(np.full(10, 0.2)).astype(np.float32), draws.random() < 0.05
+        return cands
+
+    def score(some):
+        for c in some:
+            if c.truth[1]:
+                c.prior = -math.inf
+            else:
+                c.image, c.probs = np.zeros((28, 28), np.float32), c.truth[0]
+
+    whole = fresh()
+    score(whole)
+    want = best_path(n, [c for c in whole if c.image is not None], pieces, height)
+    cands = fresh()
+    used = scored_candidates(n, cands, pieces, height, score)
+    got = best_path(n, used, pieces, height)
+    assert [(c.first, c.last) for c in got] == [(c.first, c.last) for c in want]
+    assert [c.confidence for c in got] == [c.confidence for c in want]
+    assert len(used) <= len(cands)

@@ -18,7 +18,7 @@ from ..recognize import Reading, plainly_one_digit, read_digit_ink
 from ..results import Box
 from .marks import DIGIT, SYMBOLS, Mark, classify_marks, digit_height, find_marks
 from .ruled_lines import remove_ruled_lines
-from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all
+from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all, scored_candidates
 from .slant import Shear, deslant, estimate_slant
 from .string_model import shared_string_model
 from .string_reading import combine, read_strip
@@ -117,15 +117,18 @@ def segment(layout: Layout, model: DigitModel) -> list[Candidate]:
     """The best reading of the layout's digit marks as a list of scored candidates."""
     pieces = digit_pieces(layout.owner, layout.marks, layout.height)
     cands = candidates(pieces, layout.height)
-    render_all(cands, pieces, layout.owner, layout.ink)
-    ready = [c for c in cands if c.image is not None]
-    if not ready:
-        raise NoInkError(NO_DIGITS)
-    # Cut hypotheses are scored by the full model: the cascade's first passes were validated
-    # on whole digits, not on half digits and merged pairs.
-    probs = model.predict(np.stack([c.image for c in ready]), full=True)
-    for c, p in zip(ready, probs):
-        c.probs = p
+    owner, ink = layout.owner, layout.ink
+
+    def score(some: list[Candidate]) -> None:
+        render_all(some, pieces, owner, ink)
+        ready = [c for c in some if c.image is not None]
+        if ready:
+            # Cut hypotheses are scored by the full model: the cascade's first passes were
+            # validated on whole digits, not on half digits and merged pairs.
+            for c, p in zip(ready, model.predict(np.stack([c.image for c in ready]), full=True)):
+                c.probs = p
+
+    ready = scored_candidates(len(pieces), cands, pieces, layout.height, score)
     path = best_path(len(pieces), ready, pieces, layout.height)
     if not path:
         raise NoInkError(NO_DIGITS)
