@@ -104,8 +104,10 @@ def _looks_like_dollar(labels: np.ndarray, m: Mark, rest_height: float) -> bool:
     Taller than the digits after it. A bar showing at one end only is not enough: 4, 6 and 9
     often look like that (a bold $ whose bar hides in the S is left to the string model).
     """
+    h, w = m.h, m.w
+    if not 0.4 * h <= w <= 0.9 * h or h < 1.05 * rest_height:
+        return False  # the shape and height alone rule it out: no pixels looked at
     box = labels[m.y0 : m.y1, m.x0 : m.x1] == m.label
-    h, w = box.shape
     cut = max(1, int(round(0.08 * h)))
 
     def bar(rows: np.ndarray) -> bool:
@@ -114,10 +116,9 @@ def _looks_like_dollar(labels: np.ndarray, m: Mark, rest_height: float) -> bool:
 
     c = np.flatnonzero(box[int(0.3 * h) : int(0.7 * h)].any(axis=0))
     wide_middle = c.size and (c[-1] - c[0] + 1) >= 0.7 * w
-    if not wide_middle or not 0.4 * h <= w <= 0.9 * h:
+    if not wide_middle:
         return False
-    top, bottom = bar(box[:cut]), bar(box[-cut:])
-    return top and bottom and h >= 1.05 * rest_height
+    return bar(box[:cut]) and bar(box[-cut:])
 
 
 def classify_marks(

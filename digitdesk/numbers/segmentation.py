@@ -87,9 +87,9 @@ def _rows_of(cols_mask: np.ndarray, y0: int) -> tuple[int, int]:
 
 def cut_pieces(owner: np.ndarray, mark: Mark, height: float) -> list[Piece]:
     """The mark itself, or its parts between the likeliest cuts if it is wide enough to be several."""
-    box = owner[mark.y0 : mark.y1, mark.x0 : mark.x1] == mark.label
     if mark.w <= CUT_WIDTH * height:
         return [Piece(mark, mark.x0, mark.x1, mark.y0, mark.y1)]
+    box = owner[mark.y0 : mark.y1, mark.x0 : mark.x1] == mark.label
     profile = box.sum(axis=0).astype(np.float32)
     smooth = np.convolve(profile, np.ones(3, dtype=np.float32) / 3, mode="same")
     margin = max(2, int(MIN_PIECE * height))
@@ -137,11 +137,16 @@ def _partial_cost(parts: list[Piece], height: float) -> float:
     """Cost of reading only part of a mark as a digit: cutting one piece of ink into several
     digits needs the ink to be wide enough to hold several. A half of a 0 or 4 reads as a
     confident 1 to a digit model, so the cut itself must be paid for."""
+    spans: dict[int, list] = {}     # each mark's columns among the parts, in order of first part
+    for q in parts:
+        s = spans.get(id(q.mark))
+        if s is None:
+            spans[id(q.mark)] = [q.mark, q.x0, q.x1]
+        else:
+            s[1], s[2] = min(s[1], q.x0), max(s[2], q.x1)
     cost = 0.0
-    for p in {id(q.mark): q for q in parts}.values():
-        m = p.mark
-        own = [q for q in parts if q.mark is m]
-        if min(q.x0 for q in own) > m.x0 or max(q.x1 for q in own) < m.x1:
+    for m, x0, x1 in spans.values():
+        if x0 > m.x0 or x1 < m.x1:
             cost -= PARTIAL_COST * max(0.0, SEVERAL - m.w / height)
     return cost
 
