@@ -84,6 +84,29 @@ def test_training_cheque_strips_come_through_every_scan_format():
     assert all(s.max() > 128 for s in x)       # and ink in it
 
 
+def test_distorted_training_digits_are_reshaped_digits_and_reproducible():
+    """The string model's training can reshape its digits (affine, elastic) like the digit model's."""
+    from tests.synth import mnist_available
+
+    if not mnist_available():
+        pytest.skip("shared MNIST data not found (../shared/data/mnist.npz)")
+    from tests.synth.mnist_source import digit_bank
+    from training.strings.data import DistortedBank, make_set
+
+    bank = digit_bank("train")
+    plain, always = DistortedBank(bank, 0.0), DistortedBank(bank, 1.0)
+    a = plain.sample(3, np.random.default_rng(1))
+    assert np.array_equal(a, bank.sample(3, np.random.default_rng(1)))
+    b = always.sample(3, np.random.default_rng(1))
+    assert b.shape == (28, 28) and b.dtype == np.uint8 and b.max() > 128
+    assert not np.array_equal(a, b)
+    x1, y1 = make_set(6, seed=2, distort=0.6)
+    x2, y2 = make_set(6, seed=2, distort=0.6)
+    assert np.array_equal(x1, x2) and np.array_equal(y1, y2)
+    x0, y0 = make_set(6, seed=2)
+    assert not np.array_equal(x0, x1)
+
+
 def test_the_string_reading_carries_what_the_string_model_saw():
     """The GUI shows the strip when the string model gave the reading (there are no per-digit
     28x28 inputs then); a reading both readers agree on keeps segmentation's inputs instead."""

@@ -21,13 +21,13 @@ import numpy as np
 def _chunk(args):
     from .data import make_set
 
-    n, seed = args
-    return make_set(n, seed)
+    n, seed, distort = args
+    return make_set(n, seed, distort=distort)
 
 
-def make_data(n: int, seed: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
+def make_data(n: int, seed: int, workers: int, distort: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     chunk = 1000
-    jobs = [(min(chunk, n - i), seed * 1000 + i // chunk) for i in range(0, n, chunk)]
+    jobs = [(min(chunk, n - i), seed * 1000 + i // chunk, distort) for i in range(0, n, chunk)]
     with Pool(workers) as pool:
         parts = pool.map(_chunk, jobs)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -80,6 +80,8 @@ def main(argv=None) -> int:
                         help="npz of pipeline-made strips (x, y) to mix in, see data.make_cheque_set")
     parser.add_argument("--extra-repeat", type=int, default=3, help="how many times the extra strips count")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--distort", type=float, default=0.0,
+                        help="share of training digits reshaped (affine, elastic); validation stays plain")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.time()
@@ -87,7 +89,7 @@ def main(argv=None) -> int:
         d = np.load(args.cache)
         x, y, vx, vy = d["x"], d["y"], d["vx"], d["vy"]
     else:
-        x, y = make_data(args.train, args.seed, args.workers)
+        x, y = make_data(args.train, args.seed, args.workers, args.distort)
         vx, vy = make_data(args.val, args.seed + 100, args.workers)
         if args.cache:
             np.savez(args.cache, x=x, y=y, vx=vx, vy=vy)
