@@ -286,6 +286,9 @@ def _open_image(source: IO[bytes], rows: RowsWanted | None = None) -> Iterator[P
         with _quiet():
             image = Image.open(source)
     except UnidentifiedImageError:
+        kind = _looks_like(source)
+        if kind:
+            raise LoadError(f"file is damaged: it starts as a {kind} image, but its structure cannot be read") from None
         raise LoadError("not an image, or an image format digitdesk cannot read") from None
     except Image.DecompressionBombError:
         raise LoadError(f"image is too large (over {MAX_PIXELS:,} pixels)") from None
@@ -293,6 +296,20 @@ def _open_image(source: IO[bytes], rows: RowsWanted | None = None) -> Iterator[P
         raise LoadError(f"cannot read the image ({exc})") from None
     with image:
         yield from _decode_frames(image, rows)
+
+
+_MAGIC = ((png_fast.SIGNATURE, "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+          (b"GIF8", "GIF"), (b"BM", "BMP"))
+
+
+def _looks_like(source: IO[bytes]) -> str | None:
+    """The format a file's first bytes announce, for saying "damaged" rather than "not an image"."""
+    try:
+        source.seek(0)
+        head = source.read(8)
+    except (OSError, ValueError):
+        return None
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def _decode_frames(image: Image.Image, rows: RowsWanted | None = None) -> Iterator[Page]:

@@ -141,6 +141,19 @@ def test_truncated_png(tmp_path):
         load_gray(path)
 
 
+def test_a_tiff_that_lost_its_page_directory_is_called_damaged_not_unknown(tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (120, 160), dtype=np.uint8)).save(
+        buf, "TIFF", compression="tiff_lzw")
+    path = tmp_path / "cut.tif"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])   # the directory is at the end
+    with pytest.raises(LoadError, match="damaged: it starts as a TIFF"):
+        load_gray(path)
+    for rows in (None, lambda w, h: 10):
+        with pytest.raises(LoadError, match="damaged"):
+            list(open_pages(path, rows=rows))
+
+
 def test_decompression_bomb_refused_without_allocating(tmp_path):
     # A 1-bit PNG that claims 20000 x 20000 pixels: tiny on disk, 400 MB if decoded.
     side = 20_000
