@@ -22,7 +22,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from . import png_fast
 from .preprocess import as_float_gray
-from .top_rows import RowsWanted, is_tiff, jpeg_top, tiff_cut
+from .top_rows import RowsWanted, is_tiff, jpeg_top, tiff_cut, wanted
 
 # Refuse bigger pictures before decoding them: 100 megapixels is an A3 page at 600 dpi.
 MAX_PIXELS = 100_000_000
@@ -368,7 +368,7 @@ def _first_jpeg_page(image: Image.Image, rows: RowsWanted | None) -> np.ndarray 
         image.draft("L", image.size)
     if rows is None or image.mode != "L" or _rotated(image):
         return None
-    return jpeg_top(image, min(image.size[1], max(1, int(rows(*image.size)))))
+    return jpeg_top(image, wanted(rows, *image.size))
 
 
 def load_gray(path: str | os.PathLike) -> np.ndarray:

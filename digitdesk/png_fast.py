@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
+
+from .top_rows import RowsWanted, wanted
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK = struct.Struct(">I4s")
@@ -27,7 +29,7 @@ _CRC = struct.Struct(">I")
 _REFUSED = frozenset({b"tRNS", b"acTL", b"fcTL", b"fdAT"})
 
 
-def read_gray8(data: bytes, max_pixels: int, rows: Callable[[int, int], int] | None = None) -> np.ndarray | None:
+def read_gray8(data: bytes, max_pixels: int, rows: RowsWanted | None = None) -> np.ndarray | None:
     """The pixels of an 8-bit grey, non-interlaced PNG as uint8 [h, w], or None (see above).
 
     ``rows(width, height)``: how many of the top rows are wanted; the decoder stops there (rows
@@ -37,7 +39,7 @@ def read_gray8(data: bytes, max_pixels: int, rows: Callable[[int, int], int] | N
     if parsed is None:
         return None
     idat, (w, h) = parsed
-    return _decode_or_none(idat, (w, min(h, max(1, rows(w, h)))) if rows else (w, h))
+    return _decode_or_none(idat, (w, wanted(rows, w, h)) if rows else (w, h))
 
 
 def read_gray8_many(datas: Sequence[bytes], max_pixels: int) -> list[np.ndarray | None]:

@@ -30,6 +30,11 @@ _SHORT, _LONG = 3, 4
 _MAX_PAGES = 10_000  # a looping IFD chain must not hang the reader
 
 
+def wanted(rows: RowsWanted, width: int, height: int) -> int:
+    """How many top rows of a ``width`` x ``height`` page to decode: what ``rows`` asks, within 1..height."""
+    return min(height, max(1, int(rows(width, height))))
+
+
 def is_tiff(head: bytes) -> bool:
     return head[:4] in _TIFF_MAGIC
 
@@ -69,9 +74,9 @@ def tiff_cut(data: bytes, rows: RowsWanted) -> tuple[bytes, list[int]] | None:
         height = struct.unpack_from(values[1][1], data, values[1][0])[0]
         if width < 1 or height < 1:
             return None
-        wanted = min(height, max(1, int(rows(width, height))))
-        if wanted < height:
-            struct.pack_into(values[1][1], cut, values[1][0], wanted)
+        n = wanted(rows, width, height)
+        if n < height:
+            struct.pack_into(values[1][1], cut, values[1][0], n)
             shorter = True
         heights.append(height)
         (ifd,) = struct.unpack_from(order + "I", data, end)
@@ -113,4 +118,4 @@ def jpeg_top(image: Image.Image, rows: int) -> np.ndarray | None:
     return pixels
 
 
-__all__ = ["RowsWanted", "is_tiff", "jpeg_top", "tiff_cut"]
+__all__ = ["RowsWanted", "is_tiff", "jpeg_top", "tiff_cut", "wanted"]
