@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
@@ -226,4 +227,22 @@ def test_table_of_100k_rows_filters_sorts_and_loads_thumbnails_lazily(qtbot):
     view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
     assert proxy.result(0).file == "f099999.png"
     assert model.results()[0].file == "f000000.png"    # export order is untouched by sorting
+    loader.stop()
+
+
+def test_a_field_row_s_thumbnail_is_the_field_cut_from_its_page(qtbot, tmp_path):
+    """The Picture column shows each field's own ink (it once stayed empty: a broken import was
+    swallowed as 'unreadable file')."""
+    from digitdesk.fields import Field
+    from digitdesk.gui.thumbnails import ThumbnailLoader
+
+    page = np.full((300, 600), 255, np.uint8)
+    page[120:180, 330:336] = 0            # a stroke inside the field
+    path = tmp_path / "page.png"
+    Image.fromarray(page).save(path)
+    loader = ThumbnailLoader()
+    loader.set_fields([Field("amount", 0.5, 0.3, 0.3, 0.4, mode="digit")])
+    image = loader._make((str(path), 1, "amount"), loader.fields)
+    assert not image.isNull() and image.width() > 0
+    assert loader._make((str(tmp_path / "missing.png"), 1, "amount"), loader.fields).isNull()
     loader.stop()

@@ -132,7 +132,7 @@ class ThumbnailLoader(QObject):
                 return QImage()
             field = fields.get(field_name) if field_name else None
             if field is not None:
-                from ..page_reading import field_region
+                from ..field_locate import field_region
 
                 gray, _ = field_region(gray, field)
             return thumbnail_from_gray(gray, self.width, self.height)
