@@ -101,7 +101,7 @@ def _rows(width: int, height: int) -> int:
     return window_rows(_field, width, height)
 
 
-def _read_uint8(path: str) -> tuple[str, float, str]:
+def _read_as_batch(path: str) -> tuple[str, float, str]:
     """As a batch reads: the loader's 8-bit pixels (``Page.pixels``), decoded only down to the
     rows the field needs (no float copy of the page, only of the field's window)."""
     from digitdesk.field_locate import read_field
@@ -229,12 +229,12 @@ def main(argv=None) -> int:
     floors, runs, clis = [], [], []
     for _ in range(0 if args.accuracy_only else 2):
         floors.append(len(paths) / timed_map(args.workers, _decode_only, paths)[1])
-        reads, read_s = timed_map(args.workers, _read_uint8, paths, (args.model, template))
+        reads, read_s = timed_map(args.workers, _read_as_batch, paths, (args.model, template))
         runs.append(len(paths) / read_s)
         cli_reads, cli_s = run_cli(paths, template, args.model, args.workers)
         clis.append(len(paths) / cli_s)
     if args.accuracy_only:
-        reads, _ = timed_map(args.workers, _read_uint8, paths, (args.model, template))
+        reads, _ = timed_map(args.workers, _read_as_batch, paths, (args.model, template))
     else:
         floors.append(len(paths) / timed_map(args.workers, _decode_only, paths)[1])
         floor, rate, cli_rate = max(floors), max(runs), max(clis)

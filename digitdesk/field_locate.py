@@ -27,7 +27,7 @@ import numpy as np
 from .components import grow_cross
 from .fields import Field
 from .model import DigitModel
-from .numbers.ruled_lines import _runs_of, labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
+from .numbers.ruled_lines import runs_of, labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
 from .preprocess import NoInkError, ink_map
 from .recognize import Reading
 from .results import Box
@@ -176,7 +176,7 @@ def _pieces_near(kept: np.ndarray, y0: int, y1: int) -> tuple[int, np.ndarray, l
     them, can hold such pieces (a piece cannot cross an empty row). The printed text and the
     MICR line a window also catches are not labelled.
     """
-    runs = _runs_of(kept.any(axis=1))
+    runs = runs_of(kept.any(axis=1))
     core = [r for r in runs if r[1] > y0 and r[0] < y1]
     if not core:
         return 0, np.zeros((0, kept.shape[1]), dtype=np.int32), []

@@ -118,7 +118,7 @@ def line_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array([a, my - a * mx])
 
 
-def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+def runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True in a 1-D array."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.int8), [0]))))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
@@ -162,7 +162,7 @@ def labelled_by_rows(mask: np.ndarray, labels: bool = True) -> tuple[np.ndarray 
     ``labels=False`` gives the boxes alone, from a smaller picture (:func:`_boxes_collapsed`).
     """
     out = np.zeros(mask.shape, dtype=np.int32) if labels else None
-    runs = _runs_of(mask.any(axis=1))
+    runs = runs_of(mask.any(axis=1))
     if not runs:
         return out, []
     cols = np.flatnonzero(mask[runs[0][0] : runs[-1][1]].any(axis=0))
