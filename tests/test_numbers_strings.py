@@ -132,3 +132,97 @@ def test_the_string_reading_carries_what_the_string_model_saw():
     assert out.text == "12" and out.strip is ctc.strip and not out.inputs
     agreed = combine(reading("12", [0.99, 0.99]), ctc)
     assert agreed.strip is None
+
+
+def _softmax_frames(rng: np.random.Generator, frames: int) -> np.ndarray:
+    z = rng.normal(0, 2, (frames, 11))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_log_likelihood_sums_every_alignment_of_the_text():
+    """Checked against brute force: every path over 4 frames, collapsed the CTC way."""
+    import itertools
+
+    from digitdesk.numbers.string_model import log_likelihood
+
+    f = _softmax_frames(np.random.default_rng(3), 4)
+    total: dict[str, float] = {}
+    for path in itertools.product(range(11), repeat=4):
+        collapsed = [k for i, k in enumerate(path) if k and (i == 0 or path[i - 1] != k)]
+        text = "".join(str(k - 1) for k in collapsed)
+        total[text] = total.get(text, 0.0) + float(np.prod([f[t, k] for t, k in enumerate(path)]))
+    assert sum(total.values()) == pytest.approx(1.0)
+    for text in ["", "0", "5", "00", "12", "121", "1234", "3456"]:
+        assert log_likelihood(f, text) == pytest.approx(np.log(total[text]), rel=1e-6), text
+    assert log_likelihood(f, "12345") < -600      # five digits cannot fit in four frames,
+    assert log_likelihood(f, "1111") < -600       # nor four equal ones (blanks between them)
+
+
+def _reading_frames(seq: list[int], p: float) -> np.ndarray:
+    """Normalised frames emitting ``seq`` (class ids), each chosen class at ``p``."""
+    f = frames_for(seq, p)
+    return f / f.sum(axis=1, keepdims=True)
+
+
+def test_reconcile_keeps_an_agreed_reading_and_otherwise_the_likelier_text_with_its_margin():
+    from digitdesk.numbers.string_reading import reconcile
+
+    from digitdesk.numbers.string_model import log_likelihood
+
+    unsure_71 = _reading_frames([8, 0, 0, 2], 0.5)      # "71", every frame at 0.5
+    first = decode(unsure_71)
+    assert first.text == "71"
+    agreed = reconcile(first, unsure_71, _reading_frames([8, 0, 2], 0.9))
+    assert agreed is first
+    # A surer second model reading "7" outweighs the first's unsure "71"...
+    sure_7 = _reading_frames([8], 0.999)
+    out = reconcile(first, unsure_71, sure_7)
+    assert out.text == "7" and out.frames == (0,)
+    margin = sum(log_likelihood(f, "7") - log_likelihood(f, "71") for f in (unsure_71, sure_7))
+    assert out.confidences[0] == pytest.approx(1 / (1 + np.exp(-margin)))
+    assert 0.5 < out.confidences[0] < 0.99                # ...but not by enough to pass review
+    # An unsure second model does not overturn a first reading that is less unsure.
+    kept = reconcile(first, unsure_71, _reading_frames([8, 0, 0, 0, 0, 3], 0.35))
+    assert kept.text == "71" and max(kept.confidences) <= max(first.confidences)
+
+
+def test_the_second_opinion_is_asked_only_when_the_first_model_is_unsure():
+    from digitdesk.numbers.reading import prepare_ink
+    from digitdesk.numbers.string_reading import read_strip
+
+    class Model:
+        def __init__(self, seq, p, second=None):
+            self.seq, self.p, self.second, self.asked = seq, p, second, 0
+
+        def frames(self, strips):
+            self.asked += 1
+            return np.stack([_reading_frames(self.seq, self.p)] * len(strips))
+
+        def second_opinion(self):
+            return self.second
+
+    ink = np.zeros((60, 120), np.float32)
+    ink[10:50, 20:26] = 1.0
+    ink[10:50, 60:85] = 1.0
+    layout = prepare_ink(ink, lines=False)
+    second = Model([2, 0, 3], 0.6)                        # "12", a little surer
+    sure = read_strip(layout, Model([2, 0, 4], 0.999, second), ink.shape)
+    assert sure.text == "13" and second.asked == 0
+    unsure = read_strip(layout, Model([2, 0, 4], 0.5, second), ink.shape)
+    assert unsure.text == "12" and second.asked == 1
+    assert max(unsure.digit_confidences) < 0.99           # a contested reading goes to review
+    alone = read_strip(layout, Model([2, 0, 4], 0.5), ink.shape)
+    assert alone.text == "13"
+
+
+def test_the_shipped_second_opinion_loads_and_reads_a_strip():
+    from digitdesk.numbers.string_model import second_opinion_path, shared_string_model
+
+    if shared_string_model() is None or second_opinion_path() is None:
+        pytest.skip("string models not installed")
+    second = shared_string_model().second_opinion()
+    assert second is not None and second.path == second_opinion_path()
+    f = second.frames(np.zeros((2, STRIP_H, STRIP_W, 1), np.float32))
+    assert f.shape == (2, FRAMES, 11) and np.allclose(f.sum(axis=2), 1.0, atol=0.01)  # int8 output
+    assert decode(f[0]).text == ""                        # nothing written, nothing read

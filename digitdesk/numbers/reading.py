@@ -21,17 +21,12 @@ from .ruled_lines import remove_ruled_lines
 from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all, scored_candidates
 from .slant import Shear, deslant, estimate_slant
 from .string_model import shared_string_model
-from .string_reading import combine, read_strip
+from .string_reading import SURE_STRING, combine, read_strip
 
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
 # Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
 LABEL_LEVEL = 0.2
 LINE_LEVEL = 0.12
-# The string model's reading stands alone when every digit is at least this sure; otherwise
-# segmentation reads too and the two are combined (:func:`.string_reading.combine`). Set on
-# the tuning cheques (seeds 1000-1099, 2000-2149): with string model v3, 0.99 keeps the share
-# of wrong "ok" readings where v2 had it at 0.98 (2.3 %); at 0.98 it would be 3.2 %.
-SURE_STRING = 0.99
 # Digits are at least this tall: pixels, and share of the picture's height.
 MIN_DIGIT_PX, MIN_DIGIT_SHARE = 6, 0.15
 NO_DIGITS = "no digits found: only separators, lines or specks"

@@ -14,6 +14,7 @@ contract, written once for training (``training/strings``) and the runtime:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,32 +58,57 @@ def strip_input(ink: np.ndarray) -> tuple[np.ndarray, StripGeometry]:
     return out, StripGeometry(x0, y0 - (top - PAD) / scale, scale)
 
 
-def default_path() -> Path:
-    """The shipped string model: its int8 copy when the card says it reads as well (faster)."""
+def _card() -> dict:
     import json
 
-    folder = resource_path(MODEL_DIR)
     try:
-        int8 = json.loads((folder / "model_card.json").read_text(encoding="utf-8")).get("int8") or {}
+        return json.loads((resource_path(MODEL_DIR) / "model_card.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        int8 = {}
+        return {}
+
+
+def default_path() -> Path:
+    """The shipped string model: its int8 copy when the card says it reads as well (faster)."""
+    folder = resource_path(MODEL_DIR)
+    int8 = _card().get("int8") or {}
     if int8.get("use") and (folder / str(int8.get("file", ""))).is_file():
         return folder / int8["file"]
     return folder / MODEL_FILE
 
 
+def second_opinion_path() -> Path | None:
+    """The shipped second-opinion model (asked only when the first is unsure), if any."""
+    second = _card().get("second_opinion") or {}
+    path = resource_path(MODEL_DIR) / str(second.get("file", ""))
+    return path if second.get("use") and path.is_file() else None
+
+
 class StringModel:
     """The CTC string model on onnxruntime (one session, shared, thread-safe)."""
 
-    def __init__(self, path: str | Path | None = None, threads: int = 0):
+    def __init__(self, path: str | Path | None = None, threads: int = 0, second: str | Path | None = None):
+        """``second``: a model to ask where this one is unsure (:meth:`second_opinion`)."""
         import onnxruntime as ort
 
         self.path = Path(path) if path else default_path()
+        self._threads = threads
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._second_path = Path(second) if second else None
+        self._second: StringModel | None = None
+        self._lock = threading.Lock()
+
+    def second_opinion(self) -> StringModel | None:
+        """The second model, loaded when first needed (most amounts never need it)."""
+        if self._second_path is None:
+            return None
+        with self._lock:
+            if self._second is None:
+                self._second = StringModel(self._second_path, self._threads)
+        return self._second
 
     def frames(self, strips: np.ndarray) -> np.ndarray:
         x = np.asarray(strips, dtype=np.float32).reshape(-1, STRIP_H, STRIP_W, 1)
@@ -115,6 +141,29 @@ def decode(frames: np.ndarray) -> Decoded:
     return Decoded("".join(text), tuple(confs), tuple(where), float(np.exp(np.log(np.maximum(p, 1e-9)).sum())))
 
 
+def log_likelihood(frames: np.ndarray, text: str) -> float:
+    """log P(text | frames) summed over every CTC alignment (the forward algorithm).
+
+    Greedy decoding follows one path; this scores a text as a whole, so two models' outputs,
+    whose frames need not line up, can be compared on the same candidates.
+    """
+    logp = np.log(np.maximum(frames, 1e-12))
+    labels = np.zeros(2 * len(text) + 1, dtype=np.intp)
+    labels[1::2] = [int(c) + 1 for c in text]
+    skip = np.zeros(len(labels), dtype=bool)      # a label may follow the one two back
+    skip[2:] = (labels[2:] != 0) & (labels[2:] != labels[:-2])
+    alpha = np.full(len(labels), -np.inf)
+    alpha[0] = logp[0, 0]
+    if len(labels) > 1:
+        alpha[1] = logp[0, labels[1]]
+    for t in range(1, len(logp)):
+        step = alpha.copy()
+        step[1:] = np.logaddexp(step[1:], alpha[:-1])
+        step[2:] = np.where(skip[2:], np.logaddexp(step[2:], alpha[:-2]), step[2:])
+        alpha = step + logp[t, labels]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(labels) > 1 else alpha[-1])
+
+
 @lru_cache(maxsize=2)
 def shared_string_model(path: str = "") -> StringModel | None:
     """The shipped string model, or None when it is not installed (segmentation reads alone)."""
@@ -123,4 +172,4 @@ def shared_string_model(path: str = "") -> StringModel | None:
         return None
     # One thread: a strip takes well under a millisecond, and batch workers run one process
     # per core, where a thread pool per process would only fight over the cores.
-    return StringModel(p, threads=1)
+    return StringModel(p, threads=1, second=None if path else second_opinion_path())
