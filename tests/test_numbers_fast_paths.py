@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from digitdesk.components import ink_counts
 from digitdesk.numbers.reading import _neighbourhood_max
-from digitdesk.numbers.ruled_lines import ink_counts, labelled_by_rows, line_fit
+from digitdesk.numbers.ruled_lines import labelled_by_rows, line_fit
 
 
 @pytest.mark.parametrize("seed", range(6))

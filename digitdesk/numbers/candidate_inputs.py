@@ -15,9 +15,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..components import ink_counts
 from ..contract import BOX, SIDE
 from ..preprocess import CENTRE, MIN_STROKE, TARGET_STROKE, NoInkError, _drop_specks, _resample_matrix
-from .ruled_lines import ink_counts
 
 INK = 0.3                       # the ink level normalize_digit_with_box uses
 _POSITIONS = np.arange(BOX, dtype=np.float64)

@@ -12,6 +12,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..components import ink_counts
 from ..labelling import boxes, label8
 from ..preprocess import _median
 
@@ -43,13 +44,6 @@ def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     else:
         out[:, lines] = _runs_along_rows(mask[:, lines].T, length).T
     return out
-
-
-def ink_counts(mask: np.ndarray, axis: int) -> np.ndarray:
-    """``np.count_nonzero(mask, axis=axis)`` as a sum of bytes into int16 (int32 for lines of
-    32768 pixels or more): a third of count_nonzero's cost, which goes through int64."""
-    kind = np.int16 if mask.shape[axis] < 32768 else np.int32
-    return mask.view(np.uint8).sum(axis=axis, dtype=kind)
 
 
 def _runs_along_rows(m: np.ndarray, length: int) -> np.ndarray:
