@@ -29,6 +29,9 @@ FRAMES = STRIP_W // 4
 INPUT_NAME, OUTPUT_NAME = "strip", "frames"
 MODEL_DIR, MODEL_FILE = "model_strings", "strings.onnx"
 INK_LEVEL = 0.3
+# Columns read past the last ink (and the unit widths are rounded up to): more than the model's
+# reach along the strip, so the frames over the ink do not change.
+MARGIN = 32
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class StringModel:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        # Models exported through training.strings.any_width take strips of any width.
+        self._any_width = not isinstance(self._session.get_inputs()[0].shape[2], int)
         self._second_path = Path(second) if second else None
         self._second: StringModel | None = None
         self._lock = threading.Lock()
@@ -111,8 +116,25 @@ class StringModel:
         return self._second
 
     def frames(self, strips: np.ndarray) -> np.ndarray:
+        """[N, FRAMES, 11] for strips [N, STRIP_H, STRIP_W(, 1)].
+
+        Ink starts at the strip's left edge and a median amount fills 100 of its 256 columns;
+        a model that takes any width reads only the inked columns and a margin (outputs over
+        the ink stay the same: tested), and the frames beyond are certain blanks.
+        """
         x = np.asarray(strips, dtype=np.float32).reshape(-1, STRIP_H, STRIP_W, 1)
-        return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+        width = STRIP_W
+        if self._any_width and len(x):
+            inked = np.flatnonzero(x.max(axis=(0, 1, 3)) > 0)
+            used = int(inked[-1]) + 1 if inked.size else 0
+            width = min(STRIP_W, -(-(used + MARGIN) // MARGIN) * MARGIN)
+        if width == STRIP_W:
+            return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+        read = self._session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x[:, :, :width])})[0]
+        out = np.zeros((len(x), FRAMES, read.shape[2]), dtype=read.dtype)
+        out[:, :, 0] = 1.0
+        out[:, : read.shape[1]] = read
+        return out
 
 
 @dataclass

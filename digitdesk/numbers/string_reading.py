@@ -4,7 +4,8 @@ Segmentation (:mod:`.segmentation`) and the string model fail differently: cuts 
 touching digits, which the string model reads whole; the string model has no notion of where
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
 high confidence and, where they disagree, takes the string model's reading (right far more
-often) but sends it to review.
+often) but sends it to review. A second string model, trained on reshaped digits, is weighed
+in where the first is unsure (:func:`reconcile`).
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ import numpy as np
 from ..preprocess import _median
 from ..recognize import Reading
 from ..results import Box
-from .marks import SPECK
+from .marks import DIGIT, SPECK
 from .string_model import (FRAMES, PAD, STRIP_W, Decoded, StringModel, StripGeometry, decode, log_likelihood,
                            strip_input)
 
 # When the readers disagree, the chosen reading's confidence is scaled by this: below any
 # sensible review threshold, so a person looks at it.
 DISAGREEMENT = 0.5
-# The string model's reading stands alone when every digit is at least this sure; otherwise its
-# second opinion is asked, and segmentation reads too (:func:`.reading.read_number_ink`). Set on
+# The string models' reading stands alone when every digit is at least this sure; otherwise
+# segmentation reads too (:func:`.reading.read_number_ink`). Set on
 # the tuning cheques (seeds 1000-1099, 2000-2149): with string model v3, 0.99 keeps the share
 # of wrong "ok" readings where v2 had it at 0.98 (2.3 %); at 0.98 it would be 3.2 %.
 SURE_STRING = 0.99
+# Where the two string models read differently, no digit is surer than this (below SURE_STRING).
+CONTESTED = 0.98
 
 
 def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
@@ -55,7 +58,7 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     ink = layout.ink
     frames = strings.frames(strip[None])[0]
     dec = decode(frames)
-    if not dec.text or min(dec.confidences) < SURE_STRING:
+    if not dec.text or min(dec.confidences) < SURE_STRING or _fewer_than_marks(dec.text, layout):
         second = strings.second_opinion()
         if second is not None:
             dec = reconcile(dec, frames, second.frames(strip[None])[0])
@@ -85,19 +88,26 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     )
 
 
+def _fewer_than_marks(text: str, layout) -> bool:
+    """Fewer digits read than pieces of ink that look like digits: where a sure first model was
+    wrong, it mostly dropped a digit (a "1" beside "-" or "$" taken for part of the symbol)."""
+    return sum(m.kind == DIGIT for m in layout.marks) > len(text)
+
+
 def reconcile(first: Decoded, frames: np.ndarray, other: np.ndarray) -> Decoded:
-    """The first model's unsure reading, weighed against a second model's output on the strip.
+    """The first model's reading, weighed against a second model's output on the same strip.
 
     Where they read the same text, the first reading stands. Otherwise each text is scored by
     both models together (CTC likelihood) and the better one kept, each digit no surer than the
-    share of that likelihood it won: a close contest goes to review.
+    share of that likelihood it won, and never sure enough to stand alone (segmentation reads
+    too): a close contest goes to review.
     """
     second = decode(other)
     if second.text == first.text:
         return first
     score = {d.text: log_likelihood(frames, d.text) + log_likelihood(other, d.text) for d in (first, second)}
     win, lose = (first, second) if score[first.text] >= score[second.text] else (second, first)
-    share = 1.0 / (1.0 + math.exp(min(50.0, score[lose.text] - score[win.text])))
+    share = min(CONTESTED, 1.0 / (1.0 + math.exp(min(50.0, score[lose.text] - score[win.text]))))
     return replace(win, confidences=tuple(min(c, share) for c in win.confidences))
 
 
