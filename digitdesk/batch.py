@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -80,7 +81,9 @@ def _init_worker(model_path: Optional[str]) -> None:
     silence_decoder_warnings()
     from .model import DigitModel
 
-    _worker_model = DigitModel(model_path, threads=1)
+    # Forked from a fork server that loaded the model already (worker_preload): use its sessions.
+    preloaded = sys.modules.get("digitdesk.worker_preload")
+    _worker_model = (preloaded and preloaded.model_for(model_path)) or DigitModel(model_path, threads=1)
 
 
 Rendered = TypeVar("Rendered", bound=Sized)

@@ -1,10 +1,12 @@
 """How batch worker processes start, kept apart from the batch so it costs no imports.
 
 On Linux a fork server imports the heavy modules (numpy, Pillow, onnxruntime, the reading code,
-and field location when fields or numbers are read) once and forks each worker from itself; forking the
-caller instead would copy its threads (Qt's, onnxruntime's), which is unsafe. Elsewhere, and in
-a frozen bundle, workers are spawned. :func:`prestart` lets a caller boot the server before its own imports, so that the
-two run side by side on different cores.
+and field location when fields or numbers are read) and loads the models once, then forks each
+worker from itself, warm (:mod:`digitdesk.worker_preload`). BLAS and the models' sessions
+start no threads there (one thread each); forking the caller instead would copy its threads
+(Qt's, onnxruntime's thread pools), which is unsafe. Elsewhere, and in a frozen bundle, workers are spawned.
+:func:`prestart` lets a caller boot the server before its own imports, so that the two run side
+by side on different cores.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import multiprocessing
 import sys
 
 
-# What every reading process needs; field and number reading add field location (which loads
-# scipy's labelling routines alone: importing scipy.ndimage would cost ~0.3 s).
-_PRELOAD = ["digitdesk.batch", "digitdesk.page_reading", "onnxruntime"]
-_PRELOAD_FIELDS = _PRELOAD + ["digitdesk.field_locate"]
+# What every worker needs, imported and warmed once in the server (digitdesk.worker_preload:
+# the reading code, Pillow's plugins, the digit model's sessions); field and number reading add
+# field location and the string model (digit batches never import them, so their server starts
+# faster).
+_PRELOAD = ["digitdesk.worker_preload"]
+_PRELOAD_FIELDS = ["digitdesk.worker_preload", "digitdesk.worker_preload_fields"]
 
 
 def context(fields: bool = True):

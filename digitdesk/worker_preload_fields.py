@@ -1,0 +1,24 @@
+"""The fork server's preload for batches that read fields or numbers (after
+:mod:`digitdesk.worker_preload`): field location, which loads scipy's labelling routines alone,
+and the string models' sessions, created and run once. Nothing here may raise (see there)."""
+
+from . import field_locate  # noqa: F401
+
+
+def _preload() -> None:
+    try:
+        import numpy as np
+
+        from .numbers.string_model import STRIP_H, STRIP_W, shared_string_model
+
+        strings = shared_string_model()
+        # A second model, asked where the first is unsure, is loaded on first use: load it here.
+        second = getattr(strings, "second_opinion", lambda: None)() if strings is not None else None
+        for model in (strings, second):
+            if model is not None:
+                model.frames(np.zeros((1, STRIP_H, STRIP_W), dtype=np.float32))
+    except Exception:
+        pass
+
+
+_preload()
