@@ -43,6 +43,8 @@ LINE_SHARE, SIDE_SHARE = 0.3, 0.5
 # Lines forming a box or underline this close to the field's size (relative) move the field.
 SNAP_TOLERANCE = 0.2
 MIN_TURN_DEG = 0.6
+# A field on an underline reaches this share of its height below the line.
+BELOW_UNDERLINE = 0.2
 # A piece this close (pixels) to kept ink, across a removed line, was cut off it by the line.
 CUT_OFF_GAP = 8
 
@@ -140,12 +142,28 @@ def _shifted(ink: np.ndarray, shift: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
+def _joined_lines(removed: np.ndarray, gap: int) -> list[tuple[int, int, int, int]]:
+    """The ruled lines' extents (y0, y1, x0, x1), pieces on the same rows less than ``gap``
+    apart joined: strokes crossing a line are put back, which leaves gaps in it."""
+    found = [[sl[0].start, sl[0].stop, sl[1].start, sl[1].stop]
+             for sl in labelled_by_rows(spread(removed, 1, axis=0), labels=False)[1]]
+    found.sort(key=lambda b: b[2])
+    joined: list[list[int]] = []
+    for b in found:
+        for a in joined:
+            if min(a[1], b[1]) > max(a[0], b[0]) and b[2] - a[3] < gap:
+                a[:] = [min(a[0], b[0]), max(a[1], b[1]), a[2], max(a[3], b[3])]
+                break
+        else:
+            joined.append(b)
+    return [tuple(b) for b in joined]
+
+
 def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], bool]:
     """Move the field rectangle onto a box or underline of about its size, if there is one."""
     fx, fy, fw, fh = rect
     best = None
-    for sl in labelled_by_rows(spread(removed, 1, axis=0), labels=False)[1]:
-        x0, x1, y0, y1 = sl[1].start, sl[1].stop, sl[0].start, sl[0].stop
+    for y0, y1, x0, x1 in _joined_lines(removed, max(4, fh // 6)):
         w, h = x1 - x0, y1 - y0
         if abs(w - fw) > SNAP_TOLERANCE * fw:
             continue
@@ -155,8 +173,10 @@ def _snap(removed: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[tuple[i
             cand = (x0 - margin_x, y0 - margin_y, fw, fh)
         elif h <= 0.25 * fh and fy + 0.4 * fh <= (y0 + y1) / 2 <= fy + 1.3 * fh:
             # An underline fixes the field's left and right; how high above it the field
-            # reaches is the template's to say, so the field keeps its height and row.
-            cand = (x0 - max(0, (fw - w) // 2), fy, fw, fh)
+            # reaches is the template's to say, so the field keeps its top. Writing rests on
+            # the line and crosses it, so the field reaches at least a little below it (a page
+            # shifted down would otherwise leave the digits' feet outside).
+            cand = (x0 - max(0, (fw - w) // 2), fy, fw, max(fh, y1 + int(BELOW_UNDERLINE * fh) - fy))
         else:
             continue
         shift = abs(cand[0] - fx) + abs(cand[1] - fy)

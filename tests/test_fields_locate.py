@@ -58,6 +58,35 @@ def test_keeps_the_field_ink_whole_and_nothing_around_it(box):
     assert rows.min() >= 225 and rows.max() <= 275          # no date, no MICR, no box rules
 
 
+def test_an_underline_below_the_field_keeps_digits_that_cross_it():
+    """A page shifted down (2 %) puts the underline below the template's field; the writing
+    rests on it and one digit crosses it (which breaks the line where the stroke is put back)."""
+    page = np.full((H, W), 0.93, dtype=np.float32)
+    page[309:312, 506:794] = 0.2             # the underline, 10 px below the field's bottom
+    blob(page, 560, 268)                     # resting on the line
+    blob(page, 620, 269)
+    blob(page, 700, 285)                     # crossing it: its centre is below the field
+    blob(page, 640, 372)                     # MICR well below
+    found = locate_field(page, FIELD)
+    assert found.snapped
+    assert components(found.ink) == 3
+    rows = np.flatnonzero((found.ink > 0.3).any(axis=1)) + found.origin[1]
+    assert rows.max() == 324                 # the crossing digit whole, no MICR
+
+
+def test_a_field_snapped_to_an_underline_reaches_below_it():
+    from digitdesk.field_locate import BELOW_UNDERLINE, _snap
+
+    removed = np.zeros((200, 400), dtype=bool)
+    removed[150:153, 20:380] = True          # an underline...
+    removed[150:153, 200:206] = False        # ...where a stroke crossing it was put back
+    rect, snapped = _snap(removed, (10, 40, 380, 100))
+    assert snapped
+    assert rect == (10, 40, 380, 154 + int(BELOW_UNDERLINE * 100) - 40)   # lines are found a row thicker
+    high = _snap(removed, (10, 90, 380, 100))[0]     # the line well inside: the field as drawn
+    assert high == (10, 90, 380, 100)
+
+
 @pytest.mark.parametrize("degrees,dx,dy", [(2.0, 20, 10), (-2.0, -20, -10), (1.5, -20, 10), (-1.0, 20, -10)])
 def test_skewed_and_shifted_pages(degrees, dx, dy):
     straight = locate_field(form_page(), FIELD)
