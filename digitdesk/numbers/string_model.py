@@ -80,7 +80,7 @@ def default_path() -> Path:
 
 
 def second_opinion_path() -> Path | None:
-    """The shipped second-opinion model (asked only when the first is unsure), if any."""
+    """The shipped second-opinion model (see :func:`.string_reading.read_strip`), if any."""
     second = _card().get("second_opinion") or {}
     path = resource_path(MODEL_DIR) / str(second.get("file", ""))
     return path if second.get("use") and path.is_file() else None
@@ -90,7 +90,7 @@ class StringModel:
     """The CTC string model on onnxruntime (one session, shared, thread-safe)."""
 
     def __init__(self, path: str | Path | None = None, threads: int = 0, second: str | Path | None = None):
-        """``second``: a model to ask where this one is unsure (:meth:`second_opinion`)."""
+        """``second``: a model to ask for a second opinion (:meth:`second_opinion`)."""
         import onnxruntime as ort
 
         self.path = Path(path) if path else default_path()
@@ -107,7 +107,7 @@ class StringModel:
         self._lock = threading.Lock()
 
     def second_opinion(self) -> StringModel | None:
-        """The second model, loaded when first needed (most amounts never need it)."""
+        """The second model, loaded when first needed (most amounts do not need it)."""
         if self._second_path is None:
             return None
         with self._lock:

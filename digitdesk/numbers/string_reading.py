@@ -5,7 +5,7 @@ touching digits, which the string model reads whole; the string model has no not
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
 high confidence and, where they disagree, takes the string model's reading (right far more
 often) but sends it to review. A second string model, trained on reshaped digits, is weighed
-in where the first is unsure (:func:`reconcile`).
+in where the first is unsure or reads fewer digits than the ink has (:func:`reconcile`).
 """
 
 from __future__ import annotations
@@ -56,15 +56,18 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
         return None
     strip, geo = made
     ink = layout.ink
+    digits = [m for m in layout.marks if m.kind == DIGIT]
     frames = strings.frames(strip[None])[0]
     dec = decode(frames)
-    if not dec.text or min(dec.confidences) < SURE_STRING or _fewer_than_marks(dec.text, layout):
+    # The second model is asked where the first is unsure, and where it read fewer digits than
+    # there are digit-like pieces of ink: when the first was sure and wrong, it mostly dropped a
+    # digit (a "1" beside "-" or "$" taken for part of the symbol).
+    if not dec.text or min(dec.confidences) < SURE_STRING or len(dec.text) < len(digits):
         second = strings.second_opinion()
         if second is not None:
             dec = reconcile(dec, frames, second.frames(strip[None])[0])
     if not dec.text:
         return None
-    digits = [m for m in layout.marks if m.kind == "digit"]
     y0 = int(_median(np.array([m.y0 for m in digits]))) if digits else 0
     y1 = int(_median(np.array([m.y1 for m in digits]))) if digits else ink.shape[0]
     step = STRIP_W / FRAMES
@@ -86,12 +89,6 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
         boxes=tuple(boxes),
         strip=strip,
     )
-
-
-def _fewer_than_marks(text: str, layout) -> bool:
-    """Fewer digits read than pieces of ink that look like digits: where a sure first model was
-    wrong, it mostly dropped a digit (a "1" beside "-" or "$" taken for part of the symbol)."""
-    return sum(m.kind == DIGIT for m in layout.marks) > len(text)
 
 
 def reconcile(first: Decoded, frames: np.ndarray, other: np.ndarray) -> Decoded:
