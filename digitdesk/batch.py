@@ -186,7 +186,8 @@ def run_batch(
     """Yield a :class:`Result` per (file, page, field) under ``paths``, in order.
 
     ``progress`` is called after each chunk (from the thread iterating this generator).
-    Setting ``cancel`` stops the batch soon after: results already read are still yielded.
+    Setting ``cancel`` stops the batch soon after: the results read up to then are still yielded,
+    the files in order up to the first chunk not yet read.
     """
     for results in run_batch_rendered(paths, options, None, progress, cancel):
         yield from results
@@ -293,6 +294,11 @@ class _Reading:
         while inflight:
             chunk_done, future = inflight.popleft()
             if self.cancelled() and not future.done():
+                # What a cancelled batch keeps is the files in order up to the first chunk not
+                # read yet: a later chunk a worker happened to finish would leave a gap.
+                for _, later in inflight:
+                    later.cancel()
                 future.cancel()
-                continue
+                inflight.clear()
+                break
             yield self.deliver(chunk_done, pool.collect(chunk_done, future, render))

@@ -81,7 +81,10 @@ def test_progress_reaches_the_total(folder):
 def test_cancel_keeps_what_was_read(folder, workers, monkeypatch):
     root, truth = folder
     need_model()
-    monkeypatch.setattr(batch, "_chunk_size", lambda options: 64)  # several chunks of this folder
+    # Chunks of 8: more than the batch hands out at once (2 per worker + 1), so a cancel after
+    # the first leaves chunks unread however fast the workers are (with chunks of 64 all three
+    # went out at once, and warm workers could finish them before the cancel was seen).
+    monkeypatch.setattr(batch, "_chunk_size", lambda options: 8)
     cancel = threading.Event()
 
     def stop_after_first_chunk(p):
