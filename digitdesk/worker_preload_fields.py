@@ -12,8 +12,8 @@ def _preload() -> None:
         from .numbers.string_model import STRIP_H, STRIP_W, shared_string_model
 
         strings = shared_string_model()
-        # A second model, asked where the first is unsure, is loaded on first use: load it here.
-        second = getattr(strings, "second_opinion", lambda: None)() if strings is not None else None
+        # The second-opinion model is loaded on first use: load it here.
+        second = strings.second_opinion() if strings is not None else None
         for model in (strings, second):
             if model is not None:
                 model.frames(np.zeros((1, STRIP_H, STRIP_W), dtype=np.float32))

@@ -247,16 +247,17 @@ def test_a_model_of_any_width_reads_only_the_inked_columns_and_gives_the_same_fr
     if not model._any_width:
         pytest.skip("this string model takes full-width strips only")
     strip = np.zeros((STRIP_H, STRIP_W), np.float32)
-    for x0 in (4, 30, 56):                                 # three upright strokes, 70 columns
+    for x0 in (4, 30, 56):                                 # three upright strokes: ink to column 61
         strip[6:26, x0 : x0 + 6] = 1.0
     full = model._session.run(None, {"strip": strip[None, :, :, None]})[0][0]
     short = model.frames(strip[None])[0]
     assert short.shape == full.shape == (FRAMES, 11)
-    read = (70 + MARGIN) // 4                              # frames the model computed
+    read = -(-(62 + MARGIN) // MARGIN) * MARGIN // 4       # frames the model computed: 24
     assert read < FRAMES // 2
-    assert np.allclose(short[: 70 // 4 + 2], full[: 70 // 4 + 2], atol=0.02)
+    assert np.allclose(short[: 62 // 4 + 1], full[: 62 // 4 + 1], atol=0.02)   # over the ink
     assert decode(short).text == decode(full).text
-    assert np.all(short[-(FRAMES - read - 8):, 0] == 1.0)  # past what was read: certain blanks
+    assert np.all(short[read:, 0] == 1.0) and np.all(short[read:, 1:] == 0.0)  # certain blanks
+    assert not np.all(full[read:, 0] == 1.0)               # which a full-width run does not give
 
 
 def test_making_a_string_model_take_any_width_leaves_full_width_output_unchanged(tmp_path):
