@@ -12,10 +12,9 @@ def _preload() -> None:
         from .numbers.string_model import STRIP_H, STRIP_W, shared_string_model
 
         strings = shared_string_model()
-        # The second-opinion model is loaded on first use: load it here.
-        second = strings.second_opinion() if strings is not None else None
-        for model in (strings, second):
-            if model is not None:
+        if strings is not None:
+            # The other opinions are loaded on first use: load them here.
+            for model in [strings, *strings.opinions()]:
                 model.frames(np.zeros((1, STRIP_H, STRIP_W), dtype=np.float32))
     except Exception:
         pass

@@ -121,8 +121,8 @@ def test_the_string_reading_carries_what_the_string_model_saw():
             f[:, 20, 0], f[:, 20, 3] = 1e-4, 1.0  # and a 2
             return f
 
-        def second_opinion(self):
-            return None
+        def opinions(self):
+            return []
 
     ink = np.zeros((60, 120), np.float32)
     ink[10:50, 20:26] = 1.0
@@ -176,21 +176,50 @@ def test_reconcile_keeps_an_agreed_reading_and_otherwise_the_likelier_text_with_
     unsure_71 = _reading_frames([8, 0, 0, 2], 0.5)      # "71", every frame at 0.5
     first = decode(unsure_71)
     assert first.text == "71"
-    agreed = reconcile(first, unsure_71, _reading_frames([8, 0, 2], 0.9))
+    agreed = reconcile(first, unsure_71, [_reading_frames([8, 0, 2], 0.9)])
     assert agreed is first
     # A surer second model reading "7" outweighs the first's unsure "71"...
     sure_7 = _reading_frames([8], 0.999)
-    out = reconcile(first, unsure_71, sure_7)
+    out = reconcile(first, unsure_71, [sure_7])
     assert out.text == "7" and out.frames == (0,)
     margin = sum(log_likelihood(f, "7") - log_likelihood(f, "71") for f in (unsure_71, sure_7))
     assert out.confidences[0] == pytest.approx(1 / (1 + np.exp(-margin)))
     assert 0.5 < out.confidences[0] < 0.98                # ...but not by enough to pass review
     # An unsure second model does not overturn a first reading that is less unsure.
-    kept = reconcile(first, unsure_71, _reading_frames([8, 0, 0, 0, 0, 3], 0.35))
+    kept = reconcile(first, unsure_71, [_reading_frames([8, 0, 0, 0, 0, 3], 0.35)])
     assert kept.text == "71" and max(kept.confidences) <= max(first.confidences)
 
 
-def test_the_second_opinion_is_asked_where_the_first_is_unsure_or_reads_fewer_digits_than_marks():
+def test_reconcile_weighs_every_text_by_every_model_when_three_read():
+    from digitdesk.numbers.string_model import log_likelihood
+    from digitdesk.numbers.string_reading import CONTESTED, reconcile
+
+    unsure_71 = _reading_frames([8, 0, 0, 2], 0.5)      # the first reads "71", unsure
+    first = decode(unsure_71)
+    also_71 = _reading_frames([8, 0, 2], 0.6)           # the second agrees, unsure too
+    sure_7 = _reading_frames([8], 0.999)                # the third reads "7", surely
+    every = (unsure_71, also_71, sure_7)
+    out = reconcile(first, unsure_71, [also_71, sure_7])
+    score = {t: sum(log_likelihood(f, t) for f in every) for t in ("71", "7")}
+    win, lose = sorted(score, key=score.get, reverse=True)
+    assert out.text == win
+    cap = min(CONTESTED, 1 / (1 + np.exp(score[lose] - score[win])))
+    chosen = next(decode(f) for f in every if decode(f).text == win)   # the earliest model's reading
+    assert out.confidences == pytest.approx([min(c, cap) for c in chosen.confidences])
+    # All three agreeing leaves the first reading as it was: nothing was contested.
+    assert reconcile(first, unsure_71, [also_71, also_71]) is first
+    # Three different texts: the winner's share is counted against both others.
+    sure_3 = _reading_frames([4], 0.999)
+    three = reconcile(first, unsure_71, [sure_3, sure_7])
+    scores = {t: sum(log_likelihood(f, t) for f in (unsure_71, sure_3, sure_7)) for t in ("71", "3", "7")}
+    best = max(scores, key=scores.get)
+    assert three.text == best
+    rest = sum(np.exp(v - scores[best]) for t, v in scores.items() if t != best)
+    chosen = next(decode(f) for f in (unsure_71, sure_3, sure_7) if decode(f).text == best)
+    assert three.confidences == pytest.approx([min(c, CONTESTED, 1 / (1 + rest)) for c in chosen.confidences])
+
+
+def test_other_opinions_are_asked_where_the_first_is_unsure_or_reads_fewer_digits_than_marks():
     from digitdesk.numbers.reading import prepare_ink
     from digitdesk.numbers.string_reading import SURE_STRING, read_strip
 
@@ -202,8 +231,8 @@ def test_the_second_opinion_is_asked_where_the_first_is_unsure_or_reads_fewer_di
             self.asked += 1
             return np.stack([_reading_frames(self.seq, self.p)] * len(strips))
 
-        def second_opinion(self):
-            return self.second
+        def opinions(self):
+            return [self.second] if self.second else []
 
     ink = np.zeros((60, 120), np.float32)
     ink[10:50, 20:26] = 1.0                               # two digit-like marks
@@ -224,16 +253,19 @@ def test_the_second_opinion_is_asked_where_the_first_is_unsure_or_reads_fewer_di
     assert alone.text == "13"
 
 
-def test_the_shipped_second_opinion_loads_and_reads_a_strip():
-    from digitdesk.numbers.string_model import second_opinion_path, shared_string_model
+def test_the_shipped_opinions_load_in_the_cards_order_and_read_a_strip():
+    from digitdesk.numbers.string_model import OPINIONS, _card, opinion_paths, shared_string_model
 
-    if shared_string_model() is None or second_opinion_path() is None:
+    if shared_string_model() is None or not opinion_paths():
         pytest.skip("string models not installed")
-    second = shared_string_model().second_opinion()
-    assert second is not None and second.path == second_opinion_path()
-    f = second.frames(np.zeros((2, STRIP_H, STRIP_W, 1), np.float32))
-    assert f.shape == (2, FRAMES, 11) and np.allclose(f.sum(axis=2), 1.0, atol=0.01)  # int8 output
-    assert decode(f[0]).text == ""                        # nothing written, nothing read
+    card = _card()
+    assert [p.name for p in opinion_paths()] == [card[k]["file"] for k in OPINIONS if card.get(k, {}).get("use")]
+    others = shared_string_model().opinions()
+    assert [m.path for m in others] == opinion_paths() and len(others) == 2
+    for model in others:
+        f = model.frames(np.zeros((2, STRIP_H, STRIP_W, 1), np.float32))
+        assert f.shape == (2, FRAMES, 11) and np.allclose(f.sum(axis=2), 1.0, atol=0.01)  # int8 output
+        assert decode(f[0]).text == ""                    # nothing written, nothing read
 
 
 def test_a_model_of_any_width_reads_only_the_inked_columns_and_gives_the_same_frames():

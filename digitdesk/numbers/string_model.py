@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -79,18 +80,27 @@ def default_path() -> Path:
     return folder / MODEL_FILE
 
 
-def second_opinion_path() -> Path | None:
-    """The shipped second-opinion model (see :func:`.string_reading.read_strip`), if any."""
-    second = _card().get("second_opinion") or {}
-    path = resource_path(MODEL_DIR) / str(second.get("file", ""))
-    return path if second.get("use") and path.is_file() else None
+# The card's entries for the other opinions, in the order they are asked (see
+# :func:`.string_reading.read_strip`).
+OPINIONS = ("second_opinion", "third_opinion")
+
+
+def opinion_paths() -> list[Path]:
+    """The shipped models asked where the first is unsure, in the card's order (those in use)."""
+    card, found = _card(), []
+    for key in OPINIONS:
+        entry = card.get(key) or {}
+        path = resource_path(MODEL_DIR) / str(entry.get("file", ""))
+        if entry.get("use") and path.is_file():
+            found.append(path)
+    return found
 
 
 class StringModel:
     """The CTC string model on onnxruntime (one session, shared, thread-safe)."""
 
-    def __init__(self, path: str | Path | None = None, threads: int = 0, second: str | Path | None = None):
-        """``second``: a model to ask for a second opinion (:meth:`second_opinion`)."""
+    def __init__(self, path: str | Path | None = None, threads: int = 0, others: Sequence[str | Path] = ()):
+        """``others``: models to ask for their opinion where this one is unsure (:meth:`opinions`)."""
         import onnxruntime as ort
 
         self.path = Path(path) if path else default_path()
@@ -102,18 +112,16 @@ class StringModel:
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         # Models exported through training.strings.any_width take strips of any width.
         self._any_width = not isinstance(self._session.get_inputs()[0].shape[2], int)
-        self._second_path = Path(second) if second else None
-        self._second: StringModel | None = None
+        self._other_paths = [Path(p) for p in others]
+        self._others: list[StringModel] | None = None
         self._lock = threading.Lock()
 
-    def second_opinion(self) -> StringModel | None:
-        """The second model, loaded when first needed (most amounts do not need it)."""
-        if self._second_path is None:
-            return None
+    def opinions(self) -> list[StringModel]:
+        """The other models, loaded when first needed (most amounts do not need them)."""
         with self._lock:
-            if self._second is None:
-                self._second = StringModel(self._second_path, self._threads)
-        return self._second
+            if self._others is None:
+                self._others = [StringModel(p, self._threads) for p in self._other_paths]
+        return self._others
 
     def frames(self, strips: np.ndarray) -> np.ndarray:
         """[N, FRAMES, 11] for strips [N, STRIP_H, STRIP_W(, 1)].
@@ -194,4 +202,4 @@ def shared_string_model(path: str = "") -> StringModel | None:
         return None
     # One thread: a strip takes well under a millisecond, and batch workers run one process
     # per core, where a thread pool per process would only fight over the cores.
-    return StringModel(p, threads=1, second=None if path else second_opinion_path())
+    return StringModel(p, threads=1, others=() if path else opinion_paths())

@@ -4,8 +4,9 @@ Segmentation (:mod:`.segmentation`) and the string model fail differently: cuts 
 touching digits, which the string model reads whole; the string model has no notion of where
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
 high confidence and, where they disagree, takes the string model's reading (right far more
-often) but sends it to review. A second string model, trained on reshaped digits, is weighed
-in where the first is unsure or reads fewer digits than the ink has (:func:`reconcile`).
+often) but sends it to review. Other string models are weighed in where the first is unsure
+or reads fewer digits than the ink has (:func:`reconcile`): one trained on reshaped digits, and
+a wider one (more capacity, the same plain data) whose mistakes differ from both.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ DISAGREEMENT = 0.5
 # the tuning cheques (seeds 1000-1099, 2000-2149): with string model v3, 0.99 keeps the share
 # of wrong "ok" readings where v2 had it at 0.98 (2.3 %); at 0.98 it would be 3.2 %.
 SURE_STRING = 0.99
-# Where the two string models read differently, no digit is surer than this (below SURE_STRING).
+# Where the string models read differently, no digit is surer than this (below SURE_STRING).
 CONTESTED = 0.98
 
 
@@ -59,13 +60,13 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     digits = [m for m in layout.marks if m.kind == DIGIT]
     frames = strings.frames(strip[None])[0]
     dec = decode(frames)
-    # The second model is asked where the first is unsure, and where it read fewer digits than
+    # The other models are asked where the first is unsure, and where it read fewer digits than
     # there are digit-like pieces of ink: when the first was sure and wrong, it mostly dropped a
     # digit (a "1" beside "-" or "$" taken for part of the symbol).
     if not dec.text or min(dec.confidences) < SURE_STRING or len(dec.text) < len(digits):
-        second = strings.second_opinion()
-        if second is not None:
-            dec = reconcile(dec, frames, second.frames(strip[None])[0])
+        others = strings.opinions()
+        if others:
+            dec = reconcile(dec, frames, [m.frames(strip[None])[0] for m in others])
     if not dec.text:
         return None
     y0 = int(_median(np.array([m.y0 for m in digits]))) if digits else 0
@@ -91,21 +92,25 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     )
 
 
-def reconcile(first: Decoded, frames: np.ndarray, other: np.ndarray) -> Decoded:
-    """The first model's reading, weighed against a second model's output on the same strip.
+def reconcile(first: Decoded, frames: np.ndarray, others: list[np.ndarray]) -> Decoded:
+    """The first model's reading, weighed against other models' outputs on the same strip.
 
-    Where they read the same text, the first reading stands. Otherwise each text is scored by
-    both models together (CTC likelihood) and the better one kept, each digit no surer than the
-    share of that likelihood it won, and never sure enough to stand alone (segmentation reads
-    too): a close contest goes to review.
+    Where they all read the same text, the first reading stands. Otherwise every text any of
+    them read is scored by all of them together (summed CTC log-likelihood) and the best kept,
+    each digit no surer than the share of the likelihood it won against the other texts, and
+    never sure enough to stand alone (segmentation reads too): a close contest goes to review.
     """
-    second = decode(other)
-    if second.text == first.text:
+    readings = [first] + [decode(o) for o in others]
+    texts = list(dict.fromkeys(d.text for d in readings))   # distinct, the first model's first
+    if len(texts) == 1:
         return first
-    score = {d.text: log_likelihood(frames, d.text) + log_likelihood(other, d.text) for d in (first, second)}
-    win, lose = (first, second) if score[first.text] >= score[second.text] else (second, first)
-    share = min(CONTESTED, 1.0 / (1.0 + math.exp(min(50.0, score[lose.text] - score[win.text]))))
-    return replace(win, confidences=tuple(min(c, share) for c in win.confidences))
+    every = [frames] + list(others)
+    score = {t: sum(log_likelihood(f, t) for f in every) for t in texts}
+    win = max(texts, key=lambda t: score[t])                 # a tie goes to the earlier model
+    rest = sum(math.exp(min(50.0, score[t] - score[win])) for t in texts if t != win)
+    share = min(CONTESTED, 1.0 / (1.0 + rest))
+    chosen = next(d for d in readings if d.text == win)
+    return replace(chosen, confidences=tuple(min(c, share) for c in chosen.confidences))
 
 
 def combine(segmented: Reading, string: Reading | None) -> Reading:
