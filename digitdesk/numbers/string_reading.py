@@ -107,7 +107,7 @@ def reconcile(first: Decoded, frames: np.ndarray, others: list[np.ndarray]) -> D
     every = [frames] + list(others)
     score = {t: sum(log_likelihood(f, t) for f in every) for t in texts}
     win = max(texts, key=lambda t: score[t])                 # a tie goes to the earlier model
-    rest = sum(math.exp(min(50.0, score[t] - score[win])) for t in texts if t != win)
+    rest = sum(math.exp(score[t] - score[win]) for t in texts if t != win)   # each <= 1: win is the best
     share = min(CONTESTED, 1.0 / (1.0 + rest))
     chosen = next(d for d in readings if d.text == win)
     return replace(chosen, confidences=tuple(min(c, share) for c in chosen.confidences))
