@@ -97,6 +97,22 @@ def test_skewed_and_shifted_pages(degrees, dx, dy):
     assert (found.ink > 0.3).sum() == pytest.approx((straight.ink > 0.3).sum(), rel=0.2)
 
 
+@pytest.mark.parametrize("degrees", [1.9, -1.8, 1.2])
+def test_a_one_pixel_box_on_a_bitonal_skewed_scan_is_found_and_taken_out(degrees):
+    # A bitonal (G4) scan draws a thin box one pixel thick, stepping from row to row when the
+    # page is turned: its skew must still be found, or the box's sides stay in the field.
+    page = np.full((H, W), 0.93, dtype=np.float32)
+    page[207, 506:794] = page[292, 506:794] = 0.2
+    page[207:293, 506] = page[207:293, 793] = 0.2
+    blob(page, 560, 230)
+    blob(page, 620, 232)
+    img = Image.fromarray(page, mode="F").rotate(degrees, resample=Image.NEAREST, fillcolor=0.93)
+    bitonal = np.where(np.asarray(img) < 0.5, 0.0, 1.0).astype(np.float32)
+    found = locate_field(bitonal, FIELD)
+    assert found.angle_deg == pytest.approx(degrees, abs=0.3)
+    assert components(found.ink) == 2
+
+
 @pytest.mark.parametrize("degrees", [2.0, -1.5])
 def test_turn_by_shears_is_a_rotation_within_a_pixel_and_keeps_ink_values(degrees):
     from digitdesk.field_locate import _turn

@@ -262,7 +262,9 @@ def remove_ruled_lines(
     # or that run from one ruled line to another. A "1" standing on an underline does neither.
     sides = np.zeros_like(mask)
     tall = side if side is not None else max(int(SIDE_TO_HEIGHT * h), 8)
-    columns = long_runs(spread(rest, 2, axis=1), tall, axis=0) & rest
+    # Bridged across one-row gaps: turning a page by whole-pixel shears opens them in a side
+    # one pixel thick (a bitonal scan's thin box), where it stepped from column to column.
+    columns = long_runs(spread(spread(rest, 2, axis=1), 1, axis=0), tall, axis=0) & rest
     if columns.any():
         sides = _box_sides(columns, horizontal) & rest
     removed = horizontal | sides
