@@ -27,7 +27,8 @@ import numpy as np
 from .components import grow_cross
 from .fields import Field
 from .model import DigitModel
-from .numbers.ruled_lines import runs_of, labelled_by_rows, line_fit, long_runs, remove_ruled_lines, spread
+from .numbers.ruled_lines import (LINE_MIN_PX, LINE_TO_HEIGHT, labelled_by_rows, line_fit, long_runs, remove_ruled_lines,
+                                 runs_of, spread)
 from .preprocess import NoInkError, ink_map
 from .recognize import Reading
 from .results import Box
@@ -45,6 +46,11 @@ SNAP_TOLERANCE = 0.2
 MIN_TURN_DEG = 0.6
 # A field on an underline reaches this share of its height below the line.
 BELOW_UNDERLINE = 0.2
+# A box in a picture of a field alone is at least this share of the picture's height.
+BOX_IN_PICTURE = 0.3
+# A piece the edge of a picture cuts, this share of the tallest other piece's height or more
+# away from the rest, is a neighbour a loose crop caught (:func:`locate_in_picture`).
+CUT_NEIGHBOUR_GAP = 0.5
 # A piece this close (pixels) to kept ink, across a removed line, was cut off it by the line.
 CUT_OFF_GAP = 8
 
@@ -237,8 +243,17 @@ def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | No
         angle = 0.0
     kept, removed = remove_ruled_lines(ink > LINE_LEVEL, length=min_len, side=max(int(SIDE_SHARE * fh), 8))
     kept &= ink > INK_LEVEL
+    rect, snapped = _snap(removed, rect)
+    return _field_ink(ink, kept, removed, rect, (x0, y0), angle, snapped)
+
+
+def _field_ink(
+    ink: np.ndarray, kept: np.ndarray, removed: np.ndarray, rect: tuple[int, int, int, int],
+    corner: tuple[int, int], angle: float, snapped: bool,
+) -> Located:
+    """The pieces of ``kept`` (ink without ruled lines) whose centre lies in ``rect``, with
+    the pieces a removed line cut off them; ``corner``: where ``ink`` starts on the page."""
     fx, fy, fw, fh = rect
-    (fx, fy, fw, fh), snapped = _snap(removed, rect)
     first, labels, boxes = _pieces_near(kept, fy, fy + fh)
     n = len(boxes)
     if n == 0:
@@ -293,7 +308,86 @@ def locate_field(page_gray: np.ndarray, field: Field, size: tuple[int, int] | No
     # Above INK_LEVEL the region is exactly the kept pieces: the halo's extra pixels above it
     # would be kept ink touching a kept piece, hence part of it.
     pieces = [(slice(a.start - ry0, a.stop - ry0), slice(b.start - rx0, b.stop - rx0)) for a, b in (boxes[j - 1] for j in kept_ids)]
-    return Located(region, (x0 + rx0, y0 + ry0), math.degrees(angle), snapped, (own_labels, pieces))
+    return Located(region, (corner[0] + rx0, corner[1] + ry0), math.degrees(angle), snapped, (own_labels, pieces))
+
+
+def _box_in_picture(removed: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The largest ruled box among the lines taken out of a picture, as (x, y, w, h): a joined
+    outline (lines and sides) at least half the picture wide and BOX_IN_PICTURE of its height
+    tall, or a line above and a line below, that far apart, overlapping over half its width."""
+    h, w = removed.shape
+    lines = _joined_lines(removed, max(4, h // 6))
+    found = [(x0, y0, x1 - x0, y1 - y0) for y0, y1, x0, x1 in lines
+             if x1 - x0 >= w / 2 and y1 - y0 >= BOX_IN_PICTURE * h]
+    flat = sorted((l for l in lines if l[3] - l[2] >= w / 2 and l[1] - l[0] < BOX_IN_PICTURE * h), key=lambda l: l[0])
+    for i, (ty0, _, tx0, tx1) in enumerate(flat):
+        for by0, by1, bx0, bx1 in flat[i + 1:]:
+            if by1 - ty0 >= BOX_IN_PICTURE * h and min(tx1, bx1) - max(tx0, bx0) >= w / 2:
+                x0, x1 = min(tx0, bx0), max(tx1, bx1)
+                found.append((x0, ty0, x1 - x0, by1 - ty0))
+    return max(found, key=lambda b: b[2] * b[3]) if found else None
+
+
+def locate_in_picture(ink: np.ndarray) -> Located | None:
+    """The ink of a picture of a field alone (an amount cut from a cheque) without what a loose
+    cut caught around it, upright; None when there is nothing to leave out.
+
+    A crop of an amount box is often cut loosely: the printed ``$`` beside the box, a word of
+    the form or a stroke of the date come along, and the box's own lines, turned with the page,
+    are no ruled lines to a reader that expects them level. The field's own method applies,
+    with a ruled box found in the picture standing for the template's rectangle; without one,
+    only the pieces the picture's edge cuts and that stand apart are left out.
+    """
+    h, w = ink.shape
+    # Lines as number reading counts them (longer than the picture is tall): a digit's bar
+    # is no ruled line, and a picture no wider than tall holds none.
+    min_len = max(int(LINE_TO_HEIGHT * h), LINE_MIN_PX)
+    if min_len > w:
+        return None
+    # The skew, as a field's: from lines a share of the width (a turned line breaks into runs
+    # shorter than the lines it is taken out as, once level).
+    angle = _line_skew(_halved(ink, LINE_LEVEL), max(int(LINE_SHARE * w), 20))
+    if abs(math.degrees(angle)) >= MIN_TURN_DEG:
+        ink = _turn(ink, -angle)
+    else:
+        angle = 0.0
+    kept, removed = remove_ruled_lines(ink > LINE_LEVEL, length=min_len)
+    kept &= ink > INK_LEVEL
+    box = _box_in_picture(removed) if removed.any() else None
+    boxed = box is not None
+    if not boxed:
+        box = _past_cut_neighbours(kept)
+        if box is None:
+            return None
+    try:
+        return _field_ink(ink, kept, removed, box, (0, 0), angle, boxed)
+    except NoInkError:
+        return None
+
+
+def _past_cut_neighbours(kept: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The rectangle (x, y, w, h) of the picture between the pieces that its left or right edge
+    cuts and that stand apart from the writing (CUT_NEIGHBOUR_GAP of its height or more): a
+    loose crop's share of the printed ``$`` beside the box, or of the next field. None when
+    there are none."""
+    h, w = kept.shape
+    if not (kept[:, 0].any() or kept[:, -1].any()):
+        return None
+    _, boxes = labelled_by_rows(kept, labels=False)
+    cut = [b for b in boxes if b[1].start == 0 or b[1].stop == w]
+    rest = [b for b in boxes if b[1].start > 0 and b[1].stop < w]
+    if not cut or not rest:
+        return None
+    tall = max(b[0].stop - b[0].start for b in rest)
+    # The writing, without the dust around it: pieces at least a third as tall as the tallest.
+    writing = [b for b in rest if b[0].stop - b[0].start >= tall / 3]
+    x0, x1 = min(b[1].start for b in writing), max(b[1].stop for b in writing)
+    gap = CUT_NEIGHBOUR_GAP * tall
+    left = max((b[1].stop for b in cut if b[1].start == 0 and x0 - b[1].stop >= gap), default=0)
+    right = min((b[1].start for b in cut if b[1].stop == w and b[1].start - x1 >= gap), default=w)
+    if left == 0 and right == w:
+        return None
+    return left, 0, right - left, h
 
 
 def field_region(page_gray: np.ndarray, field: Field, size: tuple[int, int] | None = None) -> tuple[np.ndarray, tuple[int, int]]:
@@ -328,4 +422,4 @@ def read_field(
     return reading
 
 
-__all__ = ["Located", "field_region", "locate_field", "read_field", "window_rows"]
+__all__ = ["Located", "field_region", "locate_field", "locate_in_picture", "read_field", "window_rows"]

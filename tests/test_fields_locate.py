@@ -113,6 +113,50 @@ def test_a_one_pixel_box_on_a_bitonal_skewed_scan_is_found_and_taken_out(degrees
     assert components(found.ink) == 2
 
 
+def crop_picture(box=True, dollar_gap=40):
+    """A loosely cut amount: two digits in a box (or on bare paper), the printed "$" beside it
+    cut by the picture's left edge ``dollar_gap`` pixels from the box's ink."""
+    pic = np.full((130, 420), 0.93, dtype=np.float32)
+    if box:
+        pic[20:23, 30:400] = pic[105:108, 30:400] = 0.2
+        pic[20:108, 30:33] = pic[20:108, 397:400] = 0.2
+    blob(pic, 90, 40)
+    blob(pic, 150, 42)
+    pic[50:80, 0 : 90 - dollar_gap] = 0.15          # the "$", its left part cut off
+    return pic
+
+
+@pytest.mark.parametrize("degrees", [0.0, 1.5, -2.0])
+def test_a_crop_keeps_the_ink_in_its_box_and_leaves_what_is_outside(degrees):
+    from digitdesk.field_locate import locate_in_picture
+    from digitdesk.preprocess import ink_map
+
+    img = Image.fromarray(crop_picture(), mode="F").rotate(degrees, resample=Image.BILINEAR, fillcolor=0.93)
+    found = locate_in_picture(ink_map(np.asarray(img)))
+    assert found is not None and found.snapped
+    assert found.angle_deg == pytest.approx(degrees, abs=0.3)
+    assert components(found.ink) == 2                 # the digits, without the "$" or the box
+
+
+def test_a_crop_without_a_box_leaves_out_a_cut_piece_only_when_it_stands_apart():
+    from digitdesk.field_locate import locate_in_picture
+    from digitdesk.preprocess import ink_map
+
+    found = locate_in_picture(ink_map(crop_picture(box=False, dollar_gap=40)))
+    assert found is not None and not found.snapped and components(found.ink) == 2
+    # A first digit the cut touches, written close to the next, is part of the amount.
+    assert locate_in_picture(ink_map(crop_picture(box=False, dollar_gap=8))) is None
+
+
+def test_a_digit_picture_holds_no_box():
+    from digitdesk.field_locate import locate_in_picture
+
+    seven = np.zeros((28, 28), dtype=np.float32)
+    seven[4:7, 2:26] = 1.0                            # a bar the picture's width: no ruled line
+    seven[7:25, 18:21] = 1.0
+    assert locate_in_picture(seven) is None
+
+
 @pytest.mark.parametrize("degrees", [2.0, -1.5])
 def test_turn_by_shears_is_a_rotation_within_a_pixel_and_keeps_ink_values(degrees):
     from digitdesk.field_locate import _turn

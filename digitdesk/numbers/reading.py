@@ -7,7 +7,7 @@ amount to review, and longer amounts need surer digits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -157,7 +157,25 @@ def read_number(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     ``strings``: the string model giving a second opinion (:mod:`.string_reading`); None uses
     the shipped one when it is installed, False reads by segmentation alone.
     """
-    return read_number_ink(ink_map(gray), model, strings=strings)
+    ink = ink_map(gray)
+    found = _boxed(ink)
+    if found is None:
+        return read_number_ink(ink, model, strings=strings)
+    reading = read_number_ink(found.ink, model, lines=False, strings=strings, pieces=found.pieces)
+    return _moved(reading, found.origin)
+
+
+def _boxed(ink: np.ndarray):
+    """The ink inside a ruled box the picture holds (:func:`digitdesk.field_locate.locate_in_picture`)."""
+    from ..field_locate import locate_in_picture  # it imports this package's ruled lines
+
+    return locate_in_picture(ink)
+
+
+def _moved(reading: Reading, origin: tuple[int, int]) -> Reading:
+    """``reading`` with its boxes moved from a located region onto the picture it came from."""
+    ox, oy = origin
+    return replace(reading, boxes=tuple(Box(b.x + ox, b.y + oy, b.w, b.h) for b in reading.boxes))
 
 
 def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, strings=None, pieces=None) -> Reading:
@@ -173,6 +191,10 @@ def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, stri
         return string  # sure enough alone: segmentation would cost several times more
     segmented = reading_of(segment(layout, model), layout, ink.shape)
     return combine(segmented, string)
+
+
+# Ink this many times wider than tall is no single digit.
+WIDE_INK = 2.0
 
 
 def _clearly_several(path: list[Candidate], layout: Layout) -> bool:
@@ -202,6 +224,14 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     sense together) therefore stays one digit.
     """
     ink = ink_map(gray)  # raises NoInkError when there is truly no ink, as digit mode would
+    found = _boxed(ink)
+    if found is None:
+        return _read_auto_ink(ink, model, strings, True, None)
+    return _moved(_read_auto_ink(found.ink, model, strings, False, found.pieces), found.origin)
+
+
+def _read_auto_ink(ink: np.ndarray, model: DigitModel, strings, lines: bool, pieces) -> Reading:
+    """:func:`read_auto` for an ink map; ``lines``, ``pieces``: see :func:`prepare_ink`."""
     digit = read_digit_ink(ink, model)  # read_digit(gray), without making the ink map again
     if _plainly_one_digit(ink, digit):
         return digit  # no cut could read better: segmentation would only cost time
@@ -210,23 +240,29 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
         return digit
 
     try:
-        layout = prepare_ink(ink)
+        layout = prepare_ink(ink, lines, pieces)
         path = segment(layout, model)
     except NoInkError:
         return as_digit()
     if len(path) < 2:
         return as_digit()
-    segmented = number = reading_of(path, layout, np.shape(gray))
+    segmented = number = reading_of(path, layout, ink.shape)
     if strings is None:
         strings = shared_string_model()
     if strings:
-        number = combine(number, read_strip(layout, strings, np.shape(gray)))
+        number = combine(number, read_strip(layout, strings, ink.shape))
     if number.confidence >= digit.confidence:
         return number
     # Whether the ink is several digits is the segmentation's call: when the string model reads
     # the digits otherwise, the combined confidence drops (the reading goes to review), but the
     # ink is no less several digits for it ("5041-" was read as one digit, 2).
     if _clearly_several(path, layout) and segmented.confidence >= 0.5:
+        return number
+    # Nor is ink that segmentation reads as several digits and that is several times wider than
+    # tall one digit, however unsure the number: an amount whose string and segmented readings
+    # differ ("57883" against "7883") was read as one digit, 2, at 53 %.
+    box = digit.boxes[0]
+    if box.w >= WIDE_INK * box.h:
         return number
     return digit
 
