@@ -118,31 +118,13 @@ def _read_as_batch(path: str) -> tuple[str, float, str]:
 
 def _plain(path: str) -> str:
     """Threshold, connected components, classify each blob: the baseline pipeline."""
-    from scipy import ndimage
-
+    from benchmarks.common import plain_pipeline
     from digitdesk.loading import open_pages
-    from digitdesk.preprocess import NoInkError, ink_map, normalize_digit
 
     page = next(iter(open_pages(path))).gray
     h, w = page.shape
     x, y, fw, fh = _field.pixels(w, h)
-    try:
-        ink = ink_map(page[y : y + fh, x : x + fw])
-    except NoInkError:
-        return ""
-    labels, n = ndimage.label(ink > 0.5, structure=np.ones((3, 3)))
-    images = []
-    for i, sl in sorted(enumerate(ndimage.find_objects(labels), start=1), key=lambda t: t[1][1].start):
-        part = np.where(labels[sl] == i, ink[sl], 0.0)
-        if (labels[sl] == i).sum() < 30:
-            continue
-        try:
-            images.append(normalize_digit(part))
-        except NoInkError:
-            continue
-    if not images:
-        return ""
-    return "".join(str(int(k)) for k in _model.predict(np.stack(images)).argmax(axis=1))
+    return plain_pipeline(page[y : y + fh, x : x + fw], _model)
 
 
 def cpu_per_scan(paths: list[str], rounds: int = 3) -> tuple[float, float, float]:

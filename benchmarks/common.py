@@ -94,3 +94,29 @@ def run_measured(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, flo
 
 
 CLI = [sys.executable, "-c", "import sys; from digitdesk.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def plain_pipeline(gray, model) -> str:
+    """The plain pipeline a cheque reader is measured against: threshold, connected components
+    (left to right), each blob of 30 pixels or more classified by the digit CNN."""
+    from scipy import ndimage
+
+    from digitdesk.preprocess import NoInkError, ink_map, normalize_digit
+
+    try:
+        ink = ink_map(gray)
+    except NoInkError:
+        return ""
+    labels, n = ndimage.label(ink > 0.5, structure=np.ones((3, 3)))
+    images = []
+    for i, sl in sorted(enumerate(ndimage.find_objects(labels), start=1), key=lambda t: t[1][1].start):
+        part = np.where(labels[sl] == i, ink[sl], 0.0)
+        if (labels[sl] == i).sum() < 30:
+            continue
+        try:
+            images.append(normalize_digit(part))
+        except NoInkError:
+            continue
+    if not images:
+        return ""
+    return "".join(str(int(k)) for k in model.predict(np.stack(images)).argmax(axis=1))

@@ -59,9 +59,10 @@ def amount_crop(cheque: Cheque, fmt: str, rng: np.random.Generator) -> Image.Ima
     return to_pil(cheque, fmt, rng).crop(crop_rect(cheque, rng))
 
 
-def write_crops(folder: str | Path, count: int, seed: int = 0, formats: Iterable[str] = FORMATS) -> list[dict]:
-    """Write ``count`` amount crops (formats in turn) and ``truth.csv`` (file, amount, amount_text,
-    style); returns the truth rows."""
+def write_crops(folder: str | Path, count: int, seed: int = 0, formats: Iterable[str] = FORMATS,
+                truth: bool = True) -> list[dict]:
+    """Write ``count`` amount crops (formats in turn) and, with ``truth``, ``truth.csv`` (file,
+    amount, amount_text, style); returns the truth rows."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
@@ -79,6 +80,8 @@ def write_crops(folder: str | Path, count: int, seed: int = 0, formats: Iterable
         else:
             image.save(folder / name, "TIFF", compression="group4" if fmt == "tiff-g4" else "tiff_lzw", dpi=(200, 200))
         rows.append({"file": name, "amount": cheque.amount, "amount_text": cheque.amount_text, "style": cheque.box_style})
+    if not truth:
+        return rows
     with open(folder / "truth.csv", "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=["file", "amount", "amount_text", "style"])
         writer.writeheader()
