@@ -346,13 +346,19 @@ def locate_in_picture(ink: np.ndarray) -> Located | None:
         return None
     # The skew, as a field's: from lines a share of the width (a turned line breaks into runs
     # shorter than the lines it is taken out as, once level).
-    angle = _line_skew(_halved(ink, LINE_LEVEL), max(int(LINE_SHARE * w), 20))
-    if abs(math.degrees(angle)) >= MIN_TURN_DEG:
-        ink = _turn(ink, -angle)
+    skew_len = max(int(LINE_SHARE * w), 20)
+    mask = ink > LINE_LEVEL
+    if not _may_hold_line(mask, skew_len):     # most drawings: no skew or lines to look for
+        kept, removed, angle = ink > INK_LEVEL, np.zeros_like(mask), 0.0
     else:
-        angle = 0.0
-    kept, removed = remove_ruled_lines(ink > LINE_LEVEL, length=min_len)
-    kept &= ink > INK_LEVEL
+        angle = _line_skew(_halved(ink, LINE_LEVEL), skew_len)
+        if abs(math.degrees(angle)) >= MIN_TURN_DEG:
+            ink = _turn(ink, -angle)
+            mask = ink > LINE_LEVEL
+        else:
+            angle = 0.0
+        kept, removed = remove_ruled_lines(mask, length=min_len)
+        kept &= ink > INK_LEVEL
     box = _box_in_picture(removed) if removed.any() else None
     boxed = box is not None
     if not boxed:
@@ -363,6 +369,17 @@ def locate_in_picture(ink: np.ndarray) -> Located | None:
         return _field_ink(ink, kept, removed, box, (0, 0), angle, boxed)
     except NoInkError:
         return None
+
+
+def _may_hold_line(mask: np.ndarray, length: int) -> bool:
+    """Whether some band of rows that a line ``length`` long, turned as far as a page turns,
+    stays within holds that much ink: a picture without one holds no such line."""
+    band = int(math.ceil(math.tan(TURN) * mask.shape[1])) + 2
+    per_row = np.count_nonzero(mask, axis=1)
+    if per_row.sum() < length:
+        return False
+    sums = np.convolve(per_row, np.ones(min(band, per_row.size), dtype=np.int64), mode="valid")
+    return bool(sums.max() >= length)
 
 
 def _past_cut_neighbours(kept: np.ndarray) -> tuple[int, int, int, int] | None:
