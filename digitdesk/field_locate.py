@@ -330,7 +330,8 @@ def _box_in_picture(removed: np.ndarray) -> tuple[int, int, int, int] | None:
 
 def locate_in_picture(ink: np.ndarray) -> Located | None:
     """The ink of a picture of a field alone (an amount cut from a cheque) without what a loose
-    cut caught around it, upright; None when there is nothing to leave out.
+    cut caught around it, upright; None when there is nothing to leave out. Raises
+    :class:`NoInkError` for a ruled box with nothing in it.
 
     A crop of an amount box is often cut loosely: the printed ``$`` beside the box, a word of
     the form or a stroke of the date come along, and the box's own lines, turned with the page,
@@ -368,6 +369,8 @@ def locate_in_picture(ink: np.ndarray) -> Located | None:
     try:
         return _field_ink(ink, kept, removed, box, (0, 0), angle, boxed)
     except NoInkError:
+        if boxed:   # an empty box is no "0"
+            raise NoInkError("no digit found: the box is empty") from None
         return None
 
 

@@ -148,6 +148,17 @@ def test_a_crop_without_a_box_leaves_out_a_cut_piece_only_when_it_stands_apart()
     assert locate_in_picture(ink_map(crop_picture(box=False, dollar_gap=8))) is None
 
 
+def test_an_empty_box_is_no_ink_not_a_zero():
+    from digitdesk.model import DigitModel
+    from digitdesk.recognize import read
+
+    empty = crop_picture()
+    empty[24:104, 34:396] = 0.93                      # the digits rubbed out: a box and the "$"
+    for mode in ("number", "auto"):
+        with pytest.raises(NoInkError):
+            read(empty, DigitModel.__new__(DigitModel), mode)   # raised before any model call
+
+
 def test_a_digit_picture_holds_no_box():
     from digitdesk.field_locate import locate_in_picture
 
