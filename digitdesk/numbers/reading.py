@@ -158,15 +158,16 @@ def read_number(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     the shipped one when it is installed, False reads by segmentation alone.
     """
     ink = ink_map(gray)
-    found = _boxed(ink)
+    found = _located(ink)
     if found is None:
         return read_number_ink(ink, model, strings=strings)
     reading = read_number_ink(found.ink, model, lines=False, strings=strings, pieces=found.pieces)
     return _moved(reading, found.origin)
 
 
-def _boxed(ink: np.ndarray):
-    """The ink inside a ruled box the picture holds (:func:`digitdesk.field_locate.locate_in_picture`)."""
+def _located(ink: np.ndarray):
+    """The picture's ink without what a loose cut caught around the writing (a box's lines and
+    what lies outside it, a cut neighbour), or None (:func:`digitdesk.field_locate.locate_in_picture`)."""
     from ..field_locate import locate_in_picture  # it imports this package's ruled lines
 
     return locate_in_picture(ink)
@@ -224,7 +225,7 @@ def read_auto(gray: np.ndarray, model: DigitModel, strings=None) -> Reading:
     sense together) therefore stays one digit.
     """
     ink = ink_map(gray)  # raises NoInkError when there is truly no ink, as digit mode would
-    found = _boxed(ink)
+    found = _located(ink)
     if found is None:
         return _read_auto_ink(ink, model, strings, True, None)
     return _moved(_read_auto_ink(found.ink, model, strings, False, found.pieces), found.origin)
