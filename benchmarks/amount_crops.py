@@ -33,8 +33,6 @@ from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -42,26 +40,21 @@ _model = None
 
 
 def _generate(args) -> dict:
-    from tests.synth.crops import write_crops
+    from tests.synth.crops import write_crop
 
-    folder, seed = args
-    return write_crops(folder, 1, seed, formats=(_format(seed),), truth=False)[0]
-
-
-def _format(seed: int) -> str:
-    from tests.synth import FORMATS
-
-    return FORMATS[seed % len(FORMATS)]
+    return write_crop(*args)
 
 
 def generate(folder: Path, count: int, seed: int, workers: int) -> list[dict]:
+    """:func:`tests.synth.crops.write_crops` on all workers (the same crops, formats in turn)."""
+    from tests.synth import FORMATS
+    from tests.synth.crops import write_truth
+
     folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(str(folder), seed + i, FORMATS[i % len(FORMATS)]) for i in range(count)]
     with Pool(workers) as pool:
-        rows = pool.map(_generate, [(str(folder), seed + i) for i in range(count)], chunksize=8)
-    with open(folder / "truth.csv", "w", newline="", encoding="utf-8") as out:
-        w = csv.DictWriter(out, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+        rows = pool.map(_generate, jobs, chunksize=8)
+    write_truth(folder, rows)
     return rows
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.synth import BOX, amount_crop, crop_rect, make_cheque, mnist_available
+from tests.synth import BOX, FORMATS, amount_crop, crop_rect, make_cheque, mnist_available
 from tests.synth.crops import scan_point
 
 pytestmark = pytest.mark.skipif(not mnist_available(), reason="shared MNIST data not found (../shared/data/mnist.npz)")
@@ -35,7 +35,7 @@ def test_crops_read_as_numbers_without_what_the_cut_caught():
     right, longer = 0, []
     for i, seed in enumerate(SEEDS):
         c = make_cheque(seed)
-        fmt = ("jpeg", "png", "tiff-lzw", "tiff-g4")[i % 4]
+        fmt = FORMATS[i % len(FORMATS)]
         picture = np.asarray(amount_crop(c, fmt, np.random.default_rng(seed)).convert("L"), dtype=np.float32) / 255
         text = read(picture, model, "number").text
         right += text == c.amount

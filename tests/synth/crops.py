@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from .cheque import BOX, HEIGHT, WIDTH, Cheque, make_cheque
-from .files import FORMATS, SUFFIX, to_pil
+from .files import FORMATS, SUFFIX, save_image, to_pil
 
 # Each side of the box moves out by up to this share of the box's height (in by up to INSET px).
 MARGIN, INSET = 0.45, 6
@@ -59,34 +59,31 @@ def amount_crop(cheque: Cheque, fmt: str, rng: np.random.Generator) -> Image.Ima
     return to_pil(cheque, fmt, rng).crop(crop_rect(cheque, rng))
 
 
-def write_crops(folder: str | Path, count: int, seed: int = 0, formats: Iterable[str] = FORMATS,
-                truth: bool = True) -> list[dict]:
-    """Write ``count`` amount crops (formats in turn) and, with ``truth``, ``truth.csv`` (file,
-    amount, amount_text, style); returns the truth rows."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    formats = tuple(formats)
-    rows = []
-    for i in range(count):
-        cheque = make_cheque(seed + i)
-        fmt = formats[i % len(formats)]
-        rng = np.random.default_rng(seed + i + 11)
-        image = amount_crop(cheque, fmt, rng)
-        name = f"amount_{seed + i:05d}_{fmt}{SUFFIX[fmt]}"
-        if fmt == "jpeg":
-            image.save(folder / name, "JPEG", quality=int(rng.integers(60, 92)))
-        elif fmt == "png":
-            image.save(folder / name, "PNG")
-        else:
-            image.save(folder / name, "TIFF", compression="group4" if fmt == "tiff-g4" else "tiff_lzw", dpi=(200, 200))
-        rows.append({"file": name, "amount": cheque.amount, "amount_text": cheque.amount_text, "style": cheque.box_style})
-    if not truth:
-        return rows
-    with open(folder / "truth.csv", "w", newline="", encoding="utf-8") as out:
+def write_crop(folder: str | Path, seed: int, fmt: str) -> dict:
+    """Write the amount crop of scan ``seed`` in ``fmt``; returns its truth row (file, amount,
+    amount_text, style)."""
+    cheque = make_cheque(seed)
+    rng = np.random.default_rng(seed + 11)
+    name = f"amount_{seed:05d}_{fmt}{SUFFIX[fmt]}"
+    save_image(amount_crop(cheque, fmt, rng), Path(folder) / name, fmt, rng)
+    return {"file": name, "amount": cheque.amount, "amount_text": cheque.amount_text, "style": cheque.box_style}
+
+
+def write_truth(folder: str | Path, rows: list[dict]) -> None:
+    """``truth.csv`` for crops written by :func:`write_crop`."""
+    with open(Path(folder) / "truth.csv", "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=["file", "amount", "amount_text", "style"])
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_crops(folder: str | Path, count: int, seed: int = 0, formats: Iterable[str] = FORMATS) -> list[dict]:
+    """Write ``count`` amount crops (formats in turn) and ``truth.csv``; returns the truth rows."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    formats = tuple(formats)
+    rows = [write_crop(folder, seed + i, formats[i % len(formats)]) for i in range(count)]
+    write_truth(folder, rows)
     return rows
 
 
-__all__ = ["amount_crop", "crop_rect", "scan_point", "write_crops"]
+__all__ = ["amount_crop", "crop_rect", "scan_point", "write_crop", "write_crops", "write_truth"]

@@ -38,9 +38,13 @@ def to_pil(cheque: Cheque, fmt: str, rng: np.random.Generator | None = None) -> 
 
 def save_scan(cheque: Cheque, path: str | Path, fmt: str) -> Path:
     """Save one scan in ``fmt`` (one of :data:`FORMATS`)."""
-    path = Path(path)
     rng = np.random.default_rng(cheque.seed + 7)
-    image = to_pil(cheque, fmt, rng)
+    return save_image(to_pil(cheque, fmt, rng), path, fmt, rng)
+
+
+def save_image(image: Image.Image, path: str | Path, fmt: str, rng: np.random.Generator) -> Path:
+    """Save a picture made by :func:`to_pil` in ``fmt`` as a scanner would (JPEG quality from ``rng``)."""
+    path = Path(path)
     if fmt == "jpeg":
         image.save(path, "JPEG", quality=int(rng.integers(60, 92)))
     elif fmt == "png":
