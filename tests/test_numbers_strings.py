@@ -315,3 +315,67 @@ def test_making_a_string_model_take_any_width_leaves_full_width_output_unchanged
     assert np.array_equal(fixed.run(None, {name: x})[0], anyw.run(None, {name: x})[0])
     narrow = anyw.run(None, {name: np.ascontiguousarray(x[:, :, :96])})[0]
     assert narrow.shape == (2, 96 // 4, 11)
+
+
+def test_summed_log_likelihoods_match_one_text_and_one_model_at_a_time():
+    from digitdesk.numbers.string_model import log_likelihood, summed_log_likelihoods
+
+    rng = np.random.default_rng(5)
+    outputs = [_softmax_frames(rng, 20) for _ in range(3)]
+    texts = ["718", "118", "798", "000"]
+    got = summed_log_likelihoods(outputs, texts)
+    want = [sum(log_likelihood(f, t) for f in outputs) for t in texts]
+    assert got == pytest.approx(want, rel=1e-9)
+    assert summed_log_likelihoods(outputs[:1], ["5"]) == pytest.approx([log_likelihood(outputs[0], "5")])
+
+
+def _probs(digits: str, p: float) -> list[np.ndarray]:
+    """The digit model's output for each digit of ``digits``, each read at ``p``."""
+    out = []
+    for ch in digits:
+        v = np.full(10, (1 - p) / 9)
+        v[int(ch)] = p
+        out.append(v)
+    return out
+
+
+def test_a_digit_the_digit_model_is_sure_of_is_taken_from_segmentation():
+    from digitdesk.numbers.string_reading import weigh_digits
+
+    unsure = [_reading_frames([8, 0, 2, 0, 9], 0.45)]      # "718", each digit at 0.45
+    # Segmentation reads "798" and is sure of its 9: that digit is taken, the others kept.
+    text, taken = weigh_digits("718", "798", _probs("798", 0.99), unsure)
+    assert text == "798" and taken == (False, True, False)
+    # Where the digit model hesitates between the two, the string reading stands.
+    torn = _probs("798", 0.5)
+    torn[1][1] = 0.4
+    assert weigh_digits("718", "798", torn, unsure) == ("718", (False, False, False))
+    # Against string models that are sure, a sure digit model is not enough either.
+    sure = [_reading_frames([8, 0, 2, 0, 9], 0.999)] * 3
+    assert weigh_digits("718", "798", _probs("798", 0.99), sure)[0] == "718"
+    # Readings of different lengths are not weighed digit by digit.
+    assert weigh_digits("718", "7918", _probs("7918", 0.99), unsure)[0] == "718"
+
+
+def test_a_wrong_cut_cannot_make_the_digit_model_outweigh_everything():
+    """The string reading's digit counts at least DIGIT_FLOOR, however sure the digit model is
+    of another: with every string model sure, a digit model at certainty does not switch it."""
+    from digitdesk.numbers.string_reading import DIGIT_FLOOR, DIGIT_WEIGHT, weigh_digits
+
+    sure = [_reading_frames([8, 0, 2, 0, 9], 0.98)] * 3
+    certain = _probs("798", 1.0)                            # the string's 1 at probability 0
+    from digitdesk.numbers.string_model import summed_log_likelihoods
+    cost = float(np.diff(summed_log_likelihoods(sure, ["798", "718"]))[0])
+    assert cost > DIGIT_WEIGHT * -np.log(DIGIT_FLOOR)       # more than the digit model may outweigh
+    assert weigh_digits("718", "798", certain, sure)[0] == "718"
+
+
+def test_disagreement_mended_by_segmentation_still_goes_to_review():
+    seg = reading("798", [0.99, 0.99, 0.99])
+    ctc = reading("718", [0.45, 0.45, 0.45])
+    unsure = [_reading_frames([8, 0, 2, 0, 9], 0.45)]
+    out = combine(seg, ctc, _probs("798", 0.99), unsure)
+    assert out.text == "798" and out.boxes == ctc.boxes
+    assert out.digit_confidences == (0.45, 0.99, 0.45)      # the taken digit as segmentation read it
+    assert out.confidence == pytest.approx(0.45 * 0.99 * 0.45 * DISAGREEMENT)
+    assert combine(seg, ctc).text == "718"                  # without the evidence, as before

@@ -21,7 +21,7 @@ from .ruled_lines import remove_ruled_lines
 from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all, scored_candidates
 from .slant import Shear, deslant, estimate_slant
 from .string_model import shared_string_model
-from .string_reading import SURE_STRING, combine, read_strip
+from .string_reading import SURE_STRING, combine, read_strip_frames
 
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
 # Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
@@ -187,11 +187,11 @@ def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, stri
     layout = prepare_ink(ink, lines, pieces)
     if strings is None:
         strings = shared_string_model()
-    string = read_strip(layout, strings, ink.shape) if strings else None
+    string, outputs = read_strip_frames(layout, strings, ink.shape) if strings else (None, ())
     if string is not None and min(string.digit_confidences) >= SURE_STRING:
         return string  # sure enough alone: segmentation would cost several times more
-    segmented = reading_of(segment(layout, model), layout, ink.shape)
-    return combine(segmented, string)
+    path = segment(layout, model)
+    return combine(reading_of(path, layout, ink.shape), string, [c.probs for c in path], outputs)
 
 
 # Ink this many times wider than tall is no single digit.
@@ -251,7 +251,8 @@ def _read_auto_ink(ink: np.ndarray, model: DigitModel, strings, lines: bool, pie
     if strings is None:
         strings = shared_string_model()
     if strings:
-        number = combine(number, read_strip(layout, strings, ink.shape))
+        string, outputs = read_strip_frames(layout, strings, ink.shape)
+        number = combine(number, string, [c.probs for c in path], outputs)
     if number.confidence >= digit.confidence:
         return number
     # Whether the ink is several digits is the segmentation's call: when the string model reads

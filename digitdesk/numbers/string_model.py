@@ -194,6 +194,27 @@ def log_likelihood(frames: np.ndarray, text: str) -> float:
     return float(np.logaddexp(alpha[-1], alpha[-2]) if len(labels) > 1 else alpha[-1])
 
 
+def summed_log_likelihoods(outputs: Sequence[np.ndarray], texts: Sequence[str]) -> np.ndarray:
+    """:func:`log_likelihood` of each text (all of one length, at least 1) summed over several
+    models' frames: one forward pass for all of them at once, which costs about what one text
+    under one model does in :func:`log_likelihood`."""
+    logp = np.log(np.maximum(np.stack(outputs), 1e-12))             # [M, T, C]
+    n = len(texts[0])
+    labels = np.zeros((len(texts), 2 * n + 1), dtype=np.intp)       # [K, L]
+    labels[:, 1::2] = [[int(c) + 1 for c in t] for t in texts]
+    skip = np.zeros(labels.shape, dtype=bool)
+    skip[:, 2:] = (labels[:, 2:] != 0) & (labels[:, 2:] != labels[:, :-2])
+    emit = logp[:, :, labels]                                        # [M, T, K, L]
+    alpha = np.full(emit[:, 0].shape, -np.inf)
+    alpha[..., :2] = emit[:, 0, :, :2]
+    for t in range(1, logp.shape[1]):
+        step = alpha.copy()
+        step[..., 1:] = np.logaddexp(step[..., 1:], alpha[..., :-1])
+        step[..., 2:] = np.where(skip[:, 2:], np.logaddexp(step[..., 2:], alpha[..., :-2]), step[..., 2:])
+        alpha = step + emit[:, t]
+    return np.logaddexp(alpha[..., -1], alpha[..., -2]).sum(axis=0)
+
+
 @lru_cache(maxsize=2)
 def shared_string_model(path: str = "") -> StringModel | None:
     """The shipped string model, or None when it is not installed (segmentation reads alone)."""

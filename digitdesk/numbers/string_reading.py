@@ -4,15 +4,18 @@ Segmentation (:mod:`.segmentation`) and the string model fail differently: cuts 
 touching digits, which the string model reads whole; the string model has no notion of where
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
 high confidence and, where they disagree, takes the string model's reading (right far more
-often) but sends it to review. Other string models are weighed in where the first is unsure
+often) but sends it to review; a digit segmentation cut out and the digit model is sure of may
+replace the string model's (:func:`weigh_digits`). Other string models are weighed in where the first is unsure
 or reads fewer digits than the ink has (:func:`reconcile`): one trained on reshaped digits, and
 a wider one (more capacity, the same plain data) whose mistakes differ from both.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
+from typing import Sequence
 
 import numpy as np
 
@@ -21,7 +24,7 @@ from ..recognize import Reading
 from ..results import Box
 from .marks import DIGIT, SPECK
 from .string_model import (FRAMES, PAD, STRIP_W, Decoded, StringModel, StripGeometry, decode, log_likelihood,
-                           strip_input)
+                           strip_input, summed_log_likelihoods)
 
 # When the readers disagree, the chosen reading's confidence is scaled by this: below any
 # sensible review threshold, so a person looks at it.
@@ -33,6 +36,11 @@ DISAGREEMENT = 0.5
 SURE_STRING = 0.99
 # Where the string models read differently, no digit is surer than this (below SURE_STRING).
 CONTESTED = 0.98
+# Taking digits from segmentation (:func:`weigh_digits`), chosen on the tuning cheques and the
+# USPS-written ones (1,750 scans; +5 and +2 right): the digit model's log-probability counts
+# DIGIT_WEIGHT times against the string models' summed log-likelihood, none below DIGIT_FLOOR,
+# and a mix must win by SWITCH_MARGIN (nats); at most MAX_WEIGHED digits may differ.
+DIGIT_WEIGHT, DIGIT_FLOOR, SWITCH_MARGIN, MAX_WEIGHED = 4.0, 0.03, 4.0, 3
 
 
 def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
@@ -52,13 +60,21 @@ def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
 
 def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading | None:
     """The string model's reading of the layout's ink (specks left out); None without ink."""
+    return read_strip_frames(layout, strings, shape)[0]
+
+
+def read_strip_frames(layout, strings: StringModel,
+                      shape: tuple[int, int]) -> tuple[Reading | None, tuple[np.ndarray, ...]]:
+    """:func:`read_strip`, and the frames of every model asked (the first's first), with which
+    :func:`combine` weighs segmentation's digits."""
     made = layout_strip(layout)
     if made is None:
-        return None
+        return None, ()
     strip, geo = made
     ink = layout.ink
     digits = [m for m in layout.marks if m.kind == DIGIT]
     frames = strings.frames(strip[None])[0]
+    outputs = (frames,)
     dec = decode(frames)
     # The other models are asked where the first is unsure, and where it read fewer digits than
     # there are digit-like pieces of ink: when the first was sure and wrong, it mostly dropped a
@@ -66,9 +82,10 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
     if not dec.text or min(dec.confidences) < SURE_STRING or len(dec.text) < len(digits):
         others = strings.opinions()
         if others:
-            dec = reconcile(dec, frames, [m.frames(strip[None])[0] for m in others])
+            outputs += tuple(m.frames(strip[None])[0] for m in others)
+            dec = reconcile(dec, frames, list(outputs[1:]))
     if not dec.text:
-        return None
+        return None, outputs
     y0 = int(_median(np.array([m.y0 for m in digits]))) if digits else 0
     y1 = int(_median(np.array([m.y1 for m in digits]))) if digits else ink.shape[0]
     step = STRIP_W / FRAMES
@@ -89,7 +106,7 @@ def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading 
         digit_confidences=dec.confidences,
         boxes=tuple(boxes),
         strip=strip,
-    )
+    ), outputs
 
 
 def reconcile(first: Decoded, frames: np.ndarray, others: list[np.ndarray]) -> Decoded:
@@ -113,8 +130,51 @@ def reconcile(first: Decoded, frames: np.ndarray, others: list[np.ndarray]) -> D
     return replace(chosen, confidences=tuple(min(c, share) for c in chosen.confidences))
 
 
-def combine(segmented: Reading, string: Reading | None) -> Reading:
-    """One reading from both readers' (see the module's docstring)."""
+def weigh_digits(string_text: str, segmented_text: str, digit_probs: Sequence[np.ndarray],
+                 outputs: Sequence[np.ndarray]) -> tuple[str, tuple[bool, ...]]:
+    """The string reading with some digits taken from segmentation's, where that scores better.
+
+    Where both readers find the same number of digits, the digit model has read each digit that
+    segmentation cut out, and it reads a digit alone about three times as accurately as the
+    string models do (rendered MNIST test digits, one at a time: 99.6 % against 98.4-98.6 %).
+    Every mix of the two readings (at most MAX_WEIGHED digits differ) is scored by the string
+    models' summed CTC log-likelihood plus DIGIT_WEIGHT times the digit model's log-probability
+    of each digit (never counted below DIGIT_FLOOR: a wrong cut can make it sure of nonsense);
+    a mix replaces the string reading only when it wins by SWITCH_MARGIN. Returns the text and,
+    per digit, whether it was taken from segmentation.
+    """
+    n = len(string_text)
+    kept = (string_text, (False,) * n)
+    differ = [i for i in range(n) if string_text[i] != segmented_text[i]] if len(segmented_text) == n else []
+    if not differ or len(differ) > MAX_WEIGHED or not outputs or len(digit_probs) != n:
+        return kept
+    picks = list(itertools.product((False, True), repeat=len(differ)))     # the string reading first
+    texts = []
+    for pick in picks:
+        chars = list(string_text)
+        for i, take in zip(differ, pick):
+            if take:
+                chars[i] = segmented_text[i]
+        texts.append("".join(chars))
+    probs = np.stack(digit_probs)                                            # [n, 10]
+    digits = np.array([[int(c) for c in t] for t in texts])                  # [K, n]
+    cnn = np.log(np.maximum(probs[np.arange(n), digits], DIGIT_FLOOR)).sum(axis=1)
+    score = summed_log_likelihoods(outputs, texts) + DIGIT_WEIGHT * cnn
+    best = int(np.argmax(score))
+    if score[best] <= score[0] + SWITCH_MARGIN:
+        return kept
+    taken = [False] * n
+    for i, take in zip(differ, picks[best]):
+        taken[i] = take
+    return texts[best], tuple(taken)
+
+
+def combine(segmented: Reading, string: Reading | None, digit_probs: Sequence[np.ndarray] = (),
+            outputs: Sequence[np.ndarray] = ()) -> Reading:
+    """One reading from both readers' (see the module's docstring). ``digit_probs``: the digit
+    model's probabilities for each digit segmentation read; ``outputs``: the string models'
+    frames (:func:`read_strip_frames`); with both, :func:`weigh_digits` may mend the string
+    reading where the readers disagree."""
     if string is None:
         return segmented
     if string.text == segmented.text:
@@ -124,5 +184,11 @@ def combine(segmented: Reading, string: Reading | None) -> Reading:
         both = tuple(max(a, b) for a, b in zip(segmented.digit_confidences, string.digit_confidences))
         return replace(segmented, digit_confidences=both, confidence=float(np.prod(both)))
     # Measured on generated cheques, the string model is right in 34 of 42 disagreements and
-    # segmentation in 1: take the string model's text, and its (approximate) boxes.
-    return replace(string, confidence=string.confidence * DISAGREEMENT)
+    # segmentation in 1: take the string model's text, and its (approximate) boxes, but take a
+    # digit from segmentation where the digit model is sure enough of it to outweigh them.
+    text, taken = weigh_digits(string.text, segmented.text, digit_probs, outputs)
+    if text == string.text:
+        return replace(string, confidence=string.confidence * DISAGREEMENT)
+    confs = tuple(s if take else c for c, s, take in
+                  zip(string.digit_confidences, segmented.digit_confidences, taken))
+    return replace(string, text=text, digit_confidences=confs, confidence=float(np.prod(confs)) * DISAGREEMENT)
