@@ -5,9 +5,9 @@ touching digits, which the string model reads whole; the string model has no not
 a digit ends, which segmentation gives exactly. :func:`combine` keeps what they agree on with
 high confidence and, where they disagree, takes the string model's reading (right far more
 often) but sends it to review; a digit segmentation cut out and the digit model is sure of may
-replace the string model's (:func:`weigh_digits`). Other string models are weighed in where the first is unsure
-or reads fewer digits than the ink has (:func:`reconcile`): one trained on reshaped digits, and
-a wider one (more capacity, the same plain data) whose mistakes differ from both.
+replace the string model's (:func:`weigh_digits`). Other string models are weighed in where the
+first is unsure or reads fewer digits than the ink has (:func:`reconcile`): one trained on
+reshaped digits, and a wider one (more capacity, the same plain data) whose mistakes differ.
 """
 
 from __future__ import annotations
