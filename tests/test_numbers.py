@@ -176,7 +176,7 @@ def test_auto_keeps_several_digits_when_the_string_model_disagrees(model, bank, 
     def disagreeing(layout, strings, shape):  # sure of other digits than segmentation read
         return replace(alone, text="7" * len(alone.text), confidence=0.9), ()
 
-    monkeypatch.setattr(reading, "read_strip_frames", disagreeing)
+    monkeypatch.setattr(reading, "read_strip", disagreeing)
     r = reading.read_auto(img, model, strings=object())
     assert r.mode == "number" and r.text == "7" * len(alone.text) and r.confidence < 0.5
 

@@ -127,7 +127,7 @@ def test_the_string_reading_carries_what_the_string_model_saw():
     ink = np.zeros((60, 120), np.float32)
     ink[10:50, 20:26] = 1.0
     ink[10:50, 60:85] = 1.0
-    ctc = read_strip(prepare_ink(ink, lines=False), ReadsTwelve(), ink.shape)
+    ctc = read_strip(prepare_ink(ink, lines=False), ReadsTwelve(), ink.shape)[0]
     assert ctc.text == "12" and ctc.strip.shape == (STRIP_H, STRIP_W) and ctc.strip.max() > 0.5
     seg = reading("13", [0.99, 0.99])
     seg.inputs = [np.zeros((28, 28), np.float32)] * 2
@@ -240,16 +240,17 @@ def test_other_opinions_are_asked_where_the_first_is_unsure_or_reads_fewer_digit
     layout = prepare_ink(ink, lines=False)
     assert sum(m.kind == "digit" for m in layout.marks) == 2
     twelve = Model([2, 0, 3], 0.6)                        # "12", weakly
-    sure = read_strip(layout, Model([2, 0, 4], 0.999, twelve), ink.shape)
+    sure = read_strip(layout, Model([2, 0, 4], 0.999, twelve), ink.shape)[0]
     assert sure.text == "13" and twelve.asked == 0        # sure, one digit a mark: alone
-    dropped = read_strip(layout, Model([2], 0.999, twelve), ink.shape)
+    dropped = read_strip(layout, Model([2], 0.999, twelve), ink.shape)[0]
     assert twelve.asked == 1                              # sure of "1", but two marks: asked
     assert dropped.text == "1"                            # the sure first reading wins...
     assert max(dropped.digit_confidences) < SURE_STRING   # ...but segmentation must read too
-    unsure = read_strip(layout, Model([2, 0, 4], 0.5, twelve), ink.shape)
+    unsure, outputs = read_strip(layout, Model([2, 0, 4], 0.5, twelve), ink.shape)
     assert unsure.text == "12" and twelve.asked == 2      # the likelier text of the two
+    assert len(outputs) == 2                              # both models' frames, for combine
     assert max(unsure.digit_confidences) < 0.9            # a close contest goes to review
-    alone = read_strip(layout, Model([2, 0, 4], 0.5), ink.shape)
+    alone = read_strip(layout, Model([2, 0, 4], 0.5), ink.shape)[0]
     assert alone.text == "13"
 
 

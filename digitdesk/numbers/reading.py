@@ -21,7 +21,7 @@ from .ruled_lines import remove_ruled_lines
 from .segmentation import Candidate, best_path, candidates, digit_pieces, render_all, scored_candidates
 from .slant import Shear, deslant, estimate_slant
 from .string_model import shared_string_model
-from .string_reading import SURE_STRING, combine, read_strip_frames
+from .string_reading import SURE_STRING, combine, read_strip
 
 INK_LEVEL = 0.3          # the same ink level normalize_digit uses
 # Pieces of ink are told apart at this lower level, so faint strokes do not fall into fragments.
@@ -187,7 +187,7 @@ def read_number_ink(ink: np.ndarray, model: DigitModel, lines: bool = True, stri
     layout = prepare_ink(ink, lines, pieces)
     if strings is None:
         strings = shared_string_model()
-    string, outputs = read_strip_frames(layout, strings, ink.shape) if strings else (None, ())
+    string, outputs = read_strip(layout, strings, ink.shape) if strings else (None, ())
     if string is not None and min(string.digit_confidences) >= SURE_STRING:
         return string  # sure enough alone: segmentation would cost several times more
     path = segment(layout, model)
@@ -251,7 +251,7 @@ def _read_auto_ink(ink: np.ndarray, model: DigitModel, strings, lines: bool, pie
     if strings is None:
         strings = shared_string_model()
     if strings:
-        string, outputs = read_strip_frames(layout, strings, ink.shape)
+        string, outputs = read_strip(layout, strings, ink.shape)
         number = combine(number, string, [c.probs for c in path], outputs)
     if number.confidence >= digit.confidence:
         return number

@@ -177,32 +177,18 @@ def log_likelihood(frames: np.ndarray, text: str) -> float:
     Greedy decoding follows one path; this scores a text as a whole, so two models' outputs,
     whose frames need not line up, can be compared on the same candidates.
     """
-    logp = np.log(np.maximum(frames, 1e-12))
-    labels = np.zeros(2 * len(text) + 1, dtype=np.intp)
-    labels[1::2] = [int(c) + 1 for c in text]
-    skip = np.zeros(len(labels), dtype=bool)      # a label may follow the one two back
-    skip[2:] = (labels[2:] != 0) & (labels[2:] != labels[:-2])
-    alpha = np.full(len(labels), -np.inf)
-    alpha[0] = logp[0, 0]
-    if len(labels) > 1:
-        alpha[1] = logp[0, labels[1]]
-    for t in range(1, len(logp)):
-        step = alpha.copy()
-        step[1:] = np.logaddexp(step[1:], alpha[:-1])
-        step[2:] = np.where(skip[2:], np.logaddexp(step[2:], alpha[:-2]), step[2:])
-        alpha = step + logp[t, labels]
-    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(labels) > 1 else alpha[-1])
+    return float(summed_log_likelihoods([frames], [text])[0])
 
 
 def summed_log_likelihoods(outputs: Sequence[np.ndarray], texts: Sequence[str]) -> np.ndarray:
-    """:func:`log_likelihood` of each text (all of one length, at least 1) summed over several
-    models' frames: one forward pass for all of them at once, which costs about what one text
-    under one model does in :func:`log_likelihood`."""
+    """:func:`log_likelihood` of each text (all of one length) summed over several models'
+    frames: one forward pass for all of them at once, which costs about what one text under
+    one model does."""
     logp = np.log(np.maximum(np.stack(outputs), 1e-12))             # [M, T, C]
     n = len(texts[0])
-    labels = np.zeros((len(texts), 2 * n + 1), dtype=np.intp)       # [K, L]
+    labels = np.zeros((len(texts), 2 * n + 1), dtype=np.intp)       # [K, L]: blank, digit, blank...
     labels[:, 1::2] = [[int(c) + 1 for c in t] for t in texts]
-    skip = np.zeros(labels.shape, dtype=bool)
+    skip = np.zeros(labels.shape, dtype=bool)                        # a label may follow the one two back
     skip[:, 2:] = (labels[:, 2:] != 0) & (labels[:, 2:] != labels[:, :-2])
     emit = logp[:, :, labels]                                        # [M, T, K, L]
     alpha = np.full(emit[:, 0].shape, -np.inf)
@@ -212,7 +198,8 @@ def summed_log_likelihoods(outputs: Sequence[np.ndarray], texts: Sequence[str]) 
         step[..., 1:] = np.logaddexp(step[..., 1:], alpha[..., :-1])
         step[..., 2:] = np.where(skip[:, 2:], np.logaddexp(step[..., 2:], alpha[..., :-2]), step[..., 2:])
         alpha = step + emit[:, t]
-    return np.logaddexp(alpha[..., -1], alpha[..., -2]).sum(axis=0)
+    end = np.logaddexp(alpha[..., -1], alpha[..., -2]) if n else alpha[..., -1]
+    return end.sum(axis=0)
 
 
 @lru_cache(maxsize=2)

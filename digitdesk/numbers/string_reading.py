@@ -58,15 +58,11 @@ def layout_strip(layout) -> tuple[np.ndarray, StripGeometry] | None:
         return None
 
 
-def read_strip(layout, strings: StringModel, shape: tuple[int, int]) -> Reading | None:
-    """The string model's reading of the layout's ink (specks left out); None without ink."""
-    return read_strip_frames(layout, strings, shape)[0]
-
-
-def read_strip_frames(layout, strings: StringModel,
-                      shape: tuple[int, int]) -> tuple[Reading | None, tuple[np.ndarray, ...]]:
-    """:func:`read_strip`, and the frames of every model asked (the first's first), with which
-    :func:`combine` weighs segmentation's digits."""
+def read_strip(layout, strings: StringModel,
+               shape: tuple[int, int]) -> tuple[Reading | None, tuple[np.ndarray, ...]]:
+    """The string model's reading of the layout's ink (specks left out; None without ink), and
+    the frames of every model asked (the first's first), with which :func:`combine` weighs
+    segmentation's digits."""
     made = layout_strip(layout)
     if made is None:
         return None, ()
@@ -174,7 +170,7 @@ def combine(segmented: Reading, string: Reading | None, digit_probs: Sequence[np
             outputs: Sequence[np.ndarray] = ()) -> Reading:
     """One reading from both readers' (see the module's docstring). ``digit_probs``: the digit
     model's probabilities for each digit segmentation read; ``outputs``: the string models'
-    frames (:func:`read_strip_frames`); with both, :func:`weigh_digits` may mend the string
+    frames (:func:`read_strip`); with both, :func:`weigh_digits` may mend the string
     reading where the readers disagree."""
     if string is None:
         return segmented
