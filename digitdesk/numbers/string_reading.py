@@ -160,10 +160,7 @@ def weigh_digits(string_text: str, segmented_text: str, digit_probs: Sequence[np
     best = int(np.argmax(score))
     if score[best] <= score[0] + SWITCH_MARGIN:
         return kept
-    taken = [False] * n
-    for i, take in zip(differ, picks[best]):
-        taken[i] = take
-    return texts[best], tuple(taken)
+    return texts[best], tuple(a != b for a, b in zip(texts[best], string_text))
 
 
 def combine(segmented: Reading, string: Reading | None, digit_probs: Sequence[np.ndarray] = (),
