@@ -23,8 +23,8 @@ from ..preprocess import _median
 from ..recognize import Reading
 from ..results import Box
 from .marks import DIGIT, SPECK
-from .string_model import (FRAMES, PAD, STRIP_W, Decoded, StringModel, StripGeometry, decode, log_likelihood,
-                           strip_input, summed_log_likelihoods)
+from .string_model import (FRAMES, PAD, STRIP_W, Decoded, StringModel, StripGeometry, decode, strip_input,
+                           summed_log_likelihoods)
 
 # When the readers disagree, the chosen reading's confidence is scaled by this: below any
 # sensible review threshold, so a person looks at it.
@@ -118,7 +118,10 @@ def reconcile(first: Decoded, frames: np.ndarray, others: list[np.ndarray]) -> D
     if len(texts) == 1:
         return first
     every = [frames] + list(others)
-    score = {t: sum(log_likelihood(f, t) for f in every) for t in texts}
+    score = {}
+    for n in sorted({len(t) for t in texts}):       # one forward pass per length, all models at once
+        same = [t for t in texts if len(t) == n]
+        score.update(zip(same, summed_log_likelihoods(every, same)))
     win = max(texts, key=lambda t: score[t])                 # a tie goes to the earlier model
     rest = sum(math.exp(score[t] - score[win]) for t in texts if t != win)   # each <= 1: win is the best
     share = min(CONTESTED, 1.0 / (1.0 + rest))
