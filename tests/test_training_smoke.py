@@ -75,3 +75,35 @@ def test_every_architecture_builds_to_the_contract():
         p = model(np.zeros((2, 28, 28, 1), np.float32)).numpy()
         np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
         assert "{" not in description.format(w=8, w2=16, w4=32, w2h=4)
+
+
+def test_the_deep_string_model_trains_in_chunks_and_exports_to_the_contract(tmp_path):
+    """--deep --chunks: a checkpoint per chunk at the written-down rates, a card that says so,
+    and an ONNX model of any width giving [N, 64, 11] frames, as the runtime reads it."""
+    pytest.importorskip("tensorflow", reason="the [train] extra (tensorflow-cpu) is not installed")
+    pytest.importorskip("tf2onnx", reason="the [train] extra (tf2onnx) is not installed")
+    ort = pytest.importorskip("onnxruntime")
+    from training.strings import train
+
+    rng = np.random.default_rng(0)
+    labels = np.zeros((96, 6), np.int32)
+    labels[:, :3] = rng.integers(1, 11, (96, 3))
+    cache = tmp_path / "strips.npz"
+    np.savez(cache, x=rng.integers(0, 256, (96, 32, 256), dtype=np.uint8), y=labels,
+             vx=rng.integers(0, 256, (16, 32, 256), dtype=np.uint8), vy=labels[:16])
+    out = tmp_path / "model"
+    assert train.main(["--deep", "--cache", str(cache), "--chunks", "1e-3:2,1e-4:1", "--chunk", "64",
+                       "--checkpoint", str(tmp_path / "c{epoch}.keras"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("c*.keras")) == ["c0.keras", "c1.keras", "c2.keras"]
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["deep"] is True and card["chunks"] == "1e-3:2,1e-4:1"
+    sess = ort.InferenceSession(str(out / "strings.onnx"), providers=["CPUExecutionProvider"])
+    for width in (256, 96):
+        (frames,) = sess.run(["frames"], {"strip": np.zeros((2, 32, width, 1), np.float32)})
+        assert frames.shape == (2, width // 4, 11)
+        np.testing.assert_allclose(frames.sum(axis=2), 1.0, atol=1e-5)
+    import onnx
+
+    graph = onnx.load(str(out / "strings.onnx")).graph
+    # the deep trunk (2 + 2 + 2 + 1) and the two along the frames; the one-conv model has 7
+    assert sum(n.op_type == "Conv" for n in graph.node) == 9

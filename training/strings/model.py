@@ -20,15 +20,25 @@ def _conv(x, filters: int):
     return layers.ReLU()(x)
 
 
-def build(width: int = 16) -> keras.Model:
-    """The training model: strip in, per-frame logits out."""
+def build(width: int = 16, deep: bool = False) -> keras.Model:
+    """The training model: strip in, per-frame logits out.
+
+    ``deep``: two convolutions at every resolution (16-16, 32-32, 64-64, then 64), as the digit
+    CNN's trunk has, instead of one (16, 32, 48-48, 64): twice the work, and it reads a digit
+    among its neighbours as well as three one-conv models voting (see the model card).
+    """
     inputs = keras.Input((STRIP_H, STRIP_W, 1), name="strip")
     x = _conv(inputs, width)
+    if deep:
+        x = _conv(x, width)
     x = layers.MaxPooling2D((2, 2))(x)                 # 16 x 128
     x = _conv(x, 2 * width)
+    if deep:
+        x = _conv(x, 2 * width)
     x = layers.MaxPooling2D((2, 2))(x)                 # 8 x 64
-    x = _conv(x, 3 * width)
-    x = _conv(x, 3 * width)
+    third = 4 * width if deep else 3 * width
+    x = _conv(x, third)
+    x = _conv(x, third)
     x = layers.MaxPooling2D((2, 1))(x)                 # 4 x 64
     x = _conv(x, 4 * width)
     x = layers.Permute((2, 1, 3))(x)                   # 64 x 4 x C: frames first

@@ -65,6 +65,31 @@ def export_onnx(model, path: Path) -> None:
     raw.unlink()
 
 
+def fit_in_chunks(model, x: np.ndarray, y: np.ndarray, validation, args) -> None:
+    """Short passes of ``args.chunk`` strips at a fixed rate each, so a long run (the deep model
+    on 310k strips) leaves a checkpoint every few minutes and its rate schedule is written down.
+
+    The strips are shuffled once per pass over all of them; a chunk may be cut short at the end
+    of a pass.
+    """
+    rates = [float(r) for part in args.chunks.split(",") for r, n in [part.split(":")] for _ in range(int(n))]
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(x))
+    for k, rate in enumerate(rates):
+        start = (k * args.chunk) % len(x)
+        if k and start < args.chunk:
+            order = rng.permutation(len(x))
+        idx = order[start : start + args.chunk]
+        model.optimizer.learning_rate.assign(rate)
+        t = time.time()
+        h = model.fit((x[idx].astype(np.float32) / 255.0)[..., None], y[idx], batch_size=64, epochs=1,
+                      validation_data=validation, verbose=0)
+        if args.checkpoint:
+            model.save(args.checkpoint.format(epoch=k))
+        print(f"chunk {k} rate {rate:g}: loss {h.history['loss'][-1]:.3f}, "
+              f"validation {h.history['val_loss'][-1]:.3f}, {time.time() - t:.0f}s", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="resources/model_strings")
@@ -72,6 +97,11 @@ def main(argv=None) -> int:
     parser.add_argument("--val", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--deep", action="store_true", help="two convolutions per resolution (model.build)")
+    parser.add_argument("--chunks", default="",
+                        help="train in chunks of --chunk strips instead of epochs, at these rates: "
+                             "'1e-3:8,3e-4:4' is 8 chunks at 1e-3 then 4 at 3e-4; a checkpoint after each")
+    parser.add_argument("--chunk", type=int, default=60000, help="strips per chunk (with --chunks)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", default="", help="npz to reuse generated data from")
@@ -113,13 +143,17 @@ def main(argv=None) -> int:
     if args.export_from:
         model = keras.models.load_model(args.export_from, compile=False)
     else:
-        model = keras.models.load_model(args.init, compile=False) if args.init else build(args.width)
+        model = keras.models.load_model(args.init, compile=False) if args.init else build(args.width, args.deep)
         model.compile(optimizer=keras.optimizers.Adam(args.lr), loss=keras.losses.CTC())
-        xs = (x.astype(np.float32) / 255.0)[..., None]
-        callbacks = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=1, min_lr=3e-5)]
-        if args.checkpoint:
-            callbacks.append(keras.callbacks.ModelCheckpoint(args.checkpoint))
-        model.fit(xs, y, batch_size=64, epochs=args.epochs, validation_data=(vxs, vy), callbacks=callbacks, verbose=2)
+        if args.chunks:
+            fit_in_chunks(model, x, y, (vxs, vy), args)
+        else:
+            xs = (x.astype(np.float32) / 255.0)[..., None]
+            callbacks = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=1, min_lr=3e-5)]
+            if args.checkpoint:
+                callbacks.append(keras.callbacks.ModelCheckpoint(args.checkpoint))
+            model.fit(xs, y, batch_size=64, epochs=args.epochs, validation_data=(vxs, vy), callbacks=callbacks,
+                      verbose=2)
     import keras.ops as ops
 
     probs = np.asarray(ops.softmax(model.predict(vxs, batch_size=256, verbose=0), axis=-1))
@@ -144,6 +178,8 @@ def main(argv=None) -> int:
         "validation_size": int(len(vx)),
         "epochs": args.epochs,
         "width": args.width,
+        "deep": args.deep,
+        "chunks": args.chunks or None,
         "train_seconds": round(time.time() - t0),
     }
     (out / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
