@@ -272,7 +272,7 @@ def test_the_shipped_opinions_load_in_the_cards_order_and_read_a_strip():
 def test_a_model_of_any_width_reads_only_the_inked_columns_and_gives_the_same_frames():
     """The shipped models take any strip width (training.strings.any_width): the runtime feeds
     the inked columns and a margin, and the frames over the ink match a full-width run."""
-    from digitdesk.numbers.string_model import MARGIN, StringModel, default_path
+    from digitdesk.numbers.string_model import MARGIN, WIDTH_UNIT, StringModel, default_path
 
     if not default_path().is_file():
         pytest.skip("string model not installed")
@@ -285,7 +285,7 @@ def test_a_model_of_any_width_reads_only_the_inked_columns_and_gives_the_same_fr
     full = model._session.run(None, {"strip": strip[None, :, :, None]})[0][0]
     short = model.frames(strip[None])[0]
     assert short.shape == full.shape == (FRAMES, 11)
-    read = -(-(62 + MARGIN) // MARGIN) * MARGIN // 4       # frames the model computed: 24
+    read = -(-(62 + MARGIN) // WIDTH_UNIT) * WIDTH_UNIT // 4   # frames the model computed: 28
     assert read < FRAMES // 2
     assert np.allclose(short[: 62 // 4 + 1], full[: 62 // 4 + 1], atol=0.02)   # over the ink
     assert decode(short).text == decode(full).text

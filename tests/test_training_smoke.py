@@ -96,7 +96,7 @@ def test_the_deep_string_model_trains_in_chunks_and_exports_to_the_contract(tmp_
                        "--checkpoint", str(tmp_path / "c{epoch}.keras"), "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.glob("c*.keras")) == ["c0.keras", "c1.keras", "c2.keras"]
     card = json.loads((out / "model_card.json").read_text())
-    assert card["deep"] is True and card["chunks"] == "1e-3:2,1e-4:1"
+    assert card["convolutions"] == [16, 16, 32, 32, 64, 64, 64] and card["chunks"] == "1e-3:2,1e-4:1"
     sess = ort.InferenceSession(str(out / "strings.onnx"), providers=["CPUExecutionProvider"])
     for width in (256, 96):
         (frames,) = sess.run(["frames"], {"strip": np.zeros((2, 32, width, 1), np.float32)})
@@ -107,3 +107,26 @@ def test_the_deep_string_model_trains_in_chunks_and_exports_to_the_contract(tmp_
     graph = onnx.load(str(out / "strings.onnx")).graph
     # the deep trunk (2 + 2 + 2 + 1) and the two along the frames; the one-conv model has 7
     assert sum(n.op_type == "Conv" for n in graph.node) == 9
+
+
+def test_averaged_checkpoints_hold_the_mean_of_their_weights(tmp_path):
+    pytest.importorskip("tensorflow", reason="the [train] extra (tensorflow-cpu) is not installed")
+    import keras
+
+    from training.strings.average import main
+    from training.strings.model import build
+
+    paths = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        model = build(4)
+        model.save(tmp_path / f"c{seed}.keras")
+        paths.append(model)
+    assert main([str(tmp_path / "mean.keras"), str(tmp_path / "c1.keras"), str(tmp_path / "c2.keras")]) == 0
+    mean = keras.models.load_model(tmp_path / "mean.keras", compile=False)
+    for got, a, b in zip(mean.get_weights(), paths[0].get_weights(), paths[1].get_weights()):
+        np.testing.assert_allclose(got, (a + b) / 2, rtol=1e-6, atol=1e-7)
+    assert any(not np.allclose(a, b) for a, b in zip(paths[0].get_weights(), paths[1].get_weights()))
+    build(4, deep=True).save(tmp_path / "deep.keras")
+    with pytest.raises(ValueError, match="different architectures"):
+        main([str(tmp_path / "bad.keras"), str(tmp_path / "c1.keras"), str(tmp_path / "deep.keras")])

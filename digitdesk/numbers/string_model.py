@@ -30,9 +30,10 @@ FRAMES = STRIP_W // 4
 INPUT_NAME, OUTPUT_NAME = "strip", "frames"
 MODEL_DIR, MODEL_FILE = "model_strings", "strings.onnx"
 INK_LEVEL = 0.3
-# Columns read past the last ink (and the unit widths are rounded up to): more than the model's
-# reach along the strip, so the frames over the ink do not change.
-MARGIN = 32
+# Columns read past the last ink: more than a model's reach along the strip, so the frames over
+# the ink do not change (the deep first model sees 37 columns past a frame: 7 convolutions, two
+# pools and two along the frames); the width read is then rounded up to WIDTH_UNIT columns.
+MARGIN, WIDTH_UNIT = 40, 16
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class StringModel:
         if self._any_width and len(x):
             inked = np.flatnonzero(x.max(axis=(0, 1, 3)) > 0)
             used = int(inked[-1]) + 1 if inked.size else 0
-            width = min(STRIP_W, -(-(used + MARGIN) // MARGIN) * MARGIN)
+            width = min(STRIP_W, -(-(used + MARGIN) // WIDTH_UNIT) * WIDTH_UNIT)
         if width == STRIP_W:
             return self._session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
         read = self._session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x[:, :, :width])})[0]

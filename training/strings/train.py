@@ -177,8 +177,8 @@ def main(argv=None) -> int:
         "validation_exact_string_accuracy": round(acc, 4),
         "validation_size": int(len(vx)),
         "epochs": args.epochs,
-        "width": args.width,
-        "deep": args.deep,
+        # read from the model, so a card written by --export-from describes what it exported
+        "convolutions": [layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D)],
         "chunks": args.chunks or None,
         "train_seconds": round(time.time() - t0),
     }
