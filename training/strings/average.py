@@ -1,9 +1,8 @@
 """Average the weights of checkpoints of one run: ``python -m training.strings.average OUT CKPT...``.
 
 The last few checkpoints of a run at a low, fixed rate (``train --chunks``) read about equally well
-and differ by a few amounts either way on cheque scans; their mean sits between them and reads at
-least as well as the best with surer readings (the shipped first model is such a mean: see the
-model card). BatchNorm statistics are averaged too, which is sound only for checkpoints this close.
+and differ by a few amounts either way on cheque scans; for the shipped first model (see the
+model card) their mean read as well as the best of them, and was sure of more amounts. BatchNorm statistics are averaged too, which is sound only for checkpoints this close.
 """
 
 from __future__ import annotations
