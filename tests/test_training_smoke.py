@@ -116,17 +116,18 @@ def test_averaged_checkpoints_hold_the_mean_of_their_weights(tmp_path):
     from training.strings.average import main
     from training.strings.model import build
 
-    paths = []
+    models = []
     for seed in (1, 2):
         keras.utils.set_random_seed(seed)
         model = build(4)
         model.save(tmp_path / f"c{seed}.keras")
-        paths.append(model)
+        models.append(model)
     assert main([str(tmp_path / "mean.keras"), str(tmp_path / "c1.keras"), str(tmp_path / "c2.keras")]) == 0
     mean = keras.models.load_model(tmp_path / "mean.keras", compile=False)
-    for got, a, b in zip(mean.get_weights(), paths[0].get_weights(), paths[1].get_weights()):
+    first, second = (m.get_weights() for m in models)
+    for got, a, b in zip(mean.get_weights(), first, second):
         np.testing.assert_allclose(got, (a + b) / 2, rtol=1e-6, atol=1e-7)
-    assert any(not np.allclose(a, b) for a, b in zip(paths[0].get_weights(), paths[1].get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(first, second))   # the mean is not one of them
     build(4, deep=True).save(tmp_path / "deep.keras")
     with pytest.raises(ValueError, match="different architectures"):
         main([str(tmp_path / "bad.keras"), str(tmp_path / "c1.keras"), str(tmp_path / "deep.keras")])

@@ -2,7 +2,8 @@
 
 The last few checkpoints of a run at a low, fixed rate (``train --chunks``) read about equally well
 and differ by a few amounts either way on cheque scans; for the shipped first model (see the
-model card) their mean read as well as the best of them, and was sure of more amounts. BatchNorm statistics are averaged too, which is sound only for checkpoints this close.
+model card) their mean read as well as the best of them, and was sure of more amounts. BatchNorm
+statistics are averaged too, which is sound only for checkpoints this close.
 """
 
 from __future__ import annotations
